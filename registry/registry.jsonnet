@@ -1,0 +1,28 @@
+// Registry settings. Evaluated before anything else, so it cannot import from lib/.
+{
+  org: 'acme',
+  repo: 'https://github.com/acme/platform.git',
+  revision: 'main',
+  generatedPath: 'generated',
+  libraryPaths: ['lib'],
+  publish: { url: 'file://../published' },
+
+  policies: {
+    'tier1-replicas': 'error',
+    'unstable-dependency': 'error',
+    'lifecycle-environment': 'error',
+    credential: 'error',
+  },
+
+  // Where each lifecycle may run: nothing experimental reaches production.
+  lifecycleEnvironments: {
+    experimental: ['development', 'staging'],
+    production: ['development', 'staging', 'production'],
+    deprecated: ['development', 'staging', 'production'],
+  },
+
+  annotations: {
+    'acme.example/owner': 'platform',
+    'acme.example/docs': 'https://backstage.acme.example/docs/platform-registry',
+  },
+}

@@ -1,0 +1,115 @@
+//! The stable identifier of every kind of problem. Each variant's documentation says what the
+//! problem is, why it matters, and how to fix it; `registry codes` prints it, and the README's
+//! diagnostics reference is kept equal to it by a test.
+
+use strum::{Display, EnumIter, EnumMessage, EnumString, IntoStaticStr};
+
+use super::Severity;
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Display,
+    EnumIter,
+    EnumMessage,
+    EnumString,
+    IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub(crate) enum Code {
+    /// A file where the registry expects none: a `.jsonnet` file outside `teams/`, `projects/`,
+    /// `clusters/`, `services/` and the library, or a data file in a kind's directory. It is
+    /// not evaluated, so whatever it was meant to declare does not exist. Move it into the
+    /// right directory, rename it to `.jsonnet`, or make it a `.libsonnet` helper.
+    UnknownFile,
+    /// Two entity files of one kind share a file stem (`services/a/api.jsonnet` and
+    /// `services/b/api.jsonnet`), so both would be the same entity. Rename one of them.
+    DuplicateEntity,
+    /// A file that Jsonnet must read is not valid UTF-8. Re-encode it as UTF-8.
+    NonUtf8,
+    /// A file or a value is nested deeper than the registry allows (brackets in the source, or
+    /// arrays and objects in an evaluated entity). Deep nesting is never needed in a registry
+    /// and would exhaust the stack; flatten the structure.
+    NestingTooDeep,
+    /// An `import`, `importstr` or `importbin` reaches outside the registry root and its
+    /// library paths: an absolute path, a `..` above the root, or a symbolic link that leads
+    /// out. Nothing is read. Keep every file the registry needs inside its root.
+    ImportEscape,
+    /// An imported file does not exist, relative to the importing file or on a library path.
+    /// Check the spelling; the help line names the nearest existing file.
+    ImportNotFound,
+    /// The Jsonnet parser rejected a file. The label points at where parsing stopped.
+    JsonnetSyntax,
+    /// Evaluating a file failed: an `error` expression, an assertion, a type error, a missing
+    /// field. The trace lists the registry's own frames, innermost first.
+    JsonnetEval,
+    /// Evaluation recursed without end (a function calling itself forever, fields that refer
+    /// to each other, a file importing itself). Break the cycle.
+    JsonnetRecursion,
+    /// An entity or the settings do not match their JSON Schema: a missing or misspelt field,
+    /// a value of the wrong type or out of range. Schemas are strict, so an unknown field is
+    /// an error rather than silently ignored; free-form data belongs in `annotations`.
+    SchemaViolation,
+    /// An entity's `name` differs from its file stem. The file stem is the entity's identity;
+    /// make the two equal.
+    NameMismatch,
+    /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
+    /// a deployment's cluster, or a dependency. The help line names the nearest existing one.
+    UnknownReference,
+    /// Services depend on each other in a cycle, so none of them can be started, rolled out or
+    /// reasoned about first. Remove one dependency of the cycle.
+    DependencyCycle,
+    /// Teams are each other's parents, so the organisation has no root. Remove one `parent`.
+    ParentCycle,
+    /// Policy: a tier-1 service runs fewer than 2 replicas in a production deployment, so one
+    /// node failure or rollout takes it down. Raise `replicas`, or lower the tier.
+    Tier1Replicas,
+    /// Policy: a service in production depends on a deprecated or experimental service, which
+    /// may change or disappear without notice. Move the dependency to production, or drop it.
+    UnstableDependency,
+    /// Policy: a service deploys to a cluster whose environment its lifecycle does not allow
+    /// (by default, an experimental service in production). The allowed environments are set
+    /// by `lifecycleEnvironments` in the settings.
+    LifecycleEnvironment,
+    /// Policy: a credential is committed in the registry: a private key, a cloud access key,
+    /// or a token of a forge or chat tool. Every file under the root is scanned. Revoke it, and
+    /// reference secrets through your secret manager instead.
+    Credential,
+}
+
+impl Code {
+    /// The severity of a code that policies do not configure.
+    pub(crate) fn default_severity(self) -> Severity {
+        match self {
+            Self::UnknownFile => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    /// Whether the settings may set this code's severity.
+    pub(crate) fn is_policy(self) -> bool {
+        matches!(
+            self,
+            Self::Tier1Replicas
+                | Self::UnstableDependency
+                | Self::LifecycleEnvironment
+                | Self::Credential
+        )
+    }
+
+    /// The documentation of this code, one paragraph.
+    pub(crate) fn documentation(self) -> String {
+        self.get_documentation()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}

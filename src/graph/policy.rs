@@ -1,0 +1,144 @@
+//! The policies over linked services, each with the severity the settings give it:
+//! `tier1-replicas`, `unstable-dependency` and `lifecycle-environment`. (`credential` scans
+//! source text, in [`crate::scan`].)
+
+use super::{Graph, reference_location};
+use crate::diagnostic::{Code, Diagnostic, Sink, list};
+use crate::model::{Entity, EntityId, Environment, Kind, Lifecycle};
+use crate::source::Sources;
+use crate::validate::locate;
+
+pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
+    let registry = &graph.registry;
+    let settings = &registry.settings;
+    for (id, record) in &registry.entities {
+        let Entity::Service(service) = &record.entity else {
+            continue;
+        };
+        let text = sources.text(record.file).map_or("", |text| &**text);
+        for (index, deployment) in service.deployments.iter().enumerate() {
+            let cluster_id = EntityId::new(Kind::Cluster, deployment.cluster.clone());
+            let Some(Entity::Cluster(cluster)) = registry
+                .entities
+                .get(&cluster_id)
+                .map(|record| &record.entity)
+            else {
+                continue;
+            };
+            let pointer = format!("/deployments/{index}");
+            if service.tier == 1
+                && cluster.environment == Environment::Production
+                && deployment.replicas < 2
+            {
+                if let Some(severity) = settings.severity(Code::Tier1Replicas) {
+                    let replicas = format!("{pointer}/replicas");
+                    let location = locate::key(text, &replicas).map_or_else(
+                        || {
+                            reference_location(
+                                sources,
+                                record.file,
+                                id,
+                                &replicas,
+                                &deployment.cluster,
+                            )
+                        },
+                        |range| crate::diagnostic::Location::Span {
+                            file: record.file,
+                            range,
+                        },
+                    );
+                    sink.push(
+                        Diagnostic::new(
+                            Code::Tier1Replicas,
+                            severity,
+                            format!(
+                                "tier-1 service `{}` runs {} replica{} on production cluster `{}`",
+                                id.name,
+                                deployment.replicas,
+                                if deployment.replicas == 1 { "" } else { "s" },
+                                deployment.cluster
+                            ),
+                        )
+                        .primary(location, "fewer than 2 replicas")
+                        .help("run at least 2 replicas in production, or lower the service's tier"),
+                    );
+                }
+            }
+            if !settings.allows(service.lifecycle, cluster.environment) {
+                if let Some(severity) = settings.severity(Code::LifecycleEnvironment) {
+                    let allowed: Vec<Environment> = settings.allowed(service.lifecycle);
+                    sink.push(
+                        Diagnostic::new(
+                            Code::LifecycleEnvironment,
+                            severity,
+                            format!(
+                                "{} service `{}` deploys to {} cluster `{}`",
+                                service.lifecycle, id.name, cluster.environment, deployment.cluster
+                            ),
+                        )
+                        .primary(
+                            reference_location(
+                                sources,
+                                record.file,
+                                id,
+                                &format!("{pointer}/cluster"),
+                                &deployment.cluster,
+                            ),
+                            format!("a {} cluster", cluster.environment),
+                        )
+                        .note(format!(
+                            "{} services may deploy to {}",
+                            service.lifecycle,
+                            if allowed.is_empty() {
+                                "no environment".to_owned()
+                            } else {
+                                list(&allowed)
+                            }
+                        ))
+                        .help("deploy elsewhere, or change the service's lifecycle"),
+                    );
+                }
+            }
+        }
+        if service.lifecycle == Lifecycle::Production {
+            for (index, dependency) in service.depends_on.iter().enumerate() {
+                let dependency_id = EntityId::new(Kind::Service, dependency.clone());
+                let Some(Entity::Service(target)) = registry
+                    .entities
+                    .get(&dependency_id)
+                    .map(|record| &record.entity)
+                else {
+                    continue;
+                };
+                if target.lifecycle == Lifecycle::Production {
+                    continue;
+                }
+                if let Some(severity) = settings.severity(Code::UnstableDependency) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::UnstableDependency,
+                            severity,
+                            format!(
+                                "production service `{}` depends on {} service `{dependency}`",
+                                id.name, target.lifecycle
+                            ),
+                        )
+                        .primary(
+                            reference_location(
+                                sources,
+                                record.file,
+                                id,
+                                &format!("/dependsOn/{index}"),
+                                dependency,
+                            ),
+                            format!("`{dependency}` is {}", target.lifecycle),
+                        )
+                        .help(format!(
+                            "move `{dependency}` to production, or stop depending on it"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The registry's data model: the kinds of entity, their identifiers, their typed fields, and
+//! the settings. Types only; no stage logic lives here.
+
+mod entity;
+mod entity_id;
+mod kind;
+mod registry;
+mod settings;
+
+pub(crate) use entity::Entity;
+pub(crate) use entity_id::EntityId;
+pub(crate) use kind::Kind;
+pub(crate) use registry::{Record, Registry};
+pub(crate) use settings::{
+    Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
+};

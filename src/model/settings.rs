@@ -1,0 +1,112 @@
+//! The registry's settings, `registry.jsonnet`, with their defaults applied.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use strum::{Display, EnumIter};
+
+use crate::diagnostic::{Code, Severity};
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Display, EnumIter,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub(crate) enum Environment {
+    Production,
+    Staging,
+    Development,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub(crate) enum Lifecycle {
+    Experimental,
+    Production,
+    Deprecated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PolicySeverity {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Settings {
+    pub(crate) org: String,
+    pub(crate) repo: String,
+    #[serde(default = "default_revision")]
+    pub(crate) revision: String,
+    #[serde(default = "default_generated_path")]
+    pub(crate) generated_path: String,
+    #[serde(default = "default_library_paths")]
+    pub(crate) library_paths: Vec<String>,
+    #[serde(default)]
+    policies: BTreeMap<String, PolicySeverity>,
+    #[serde(default)]
+    lifecycle_environments: BTreeMap<Lifecycle, Vec<Environment>>,
+}
+
+fn default_revision() -> String {
+    "main".to_owned()
+}
+
+fn default_generated_path() -> String {
+    "generated".to_owned()
+}
+
+/// The library paths when the settings name none.
+pub(crate) fn default_library_paths() -> Vec<String> {
+    vec!["lib".to_owned()]
+}
+
+/// The settings' `libraryPaths`, read before the settings are validated, because evaluating
+/// the entities needs them; `None` when absent or malformed (validation reports why).
+pub(crate) fn settings_library_paths(value: &serde_json::Value) -> Option<Vec<String>> {
+    value
+        .get("libraryPaths")?
+        .as_array()?
+        .iter()
+        .map(|path| {
+            path.as_str()
+                .map(|path| path.trim_end_matches('/').to_owned())
+        })
+        .collect()
+}
+
+impl Settings {
+    /// The severity a policy's diagnostics get, `None` when the policy is off.
+    pub(crate) fn severity(&self, code: Code) -> Option<Severity> {
+        let name: &str = code.into();
+        match self.policies.get(name) {
+            Some(PolicySeverity::Error) => Some(Severity::Error),
+            Some(PolicySeverity::Warning) => Some(Severity::Warning),
+            Some(PolicySeverity::Off) => None,
+            None => Some(code.default_severity()),
+        }
+    }
+
+    /// Whether a service of `lifecycle` may deploy to a cluster of `environment`. By default an
+    /// experimental service stays out of production; everything else goes anywhere.
+    pub(crate) fn allows(&self, lifecycle: Lifecycle, environment: Environment) -> bool {
+        match self.lifecycle_environments.get(&lifecycle) {
+            Some(allowed) => allowed.contains(&environment),
+            None => {
+                !(lifecycle == Lifecycle::Experimental && environment == Environment::Production)
+            }
+        }
+    }
+
+    /// The environments a lifecycle may deploy to.
+    pub(crate) fn allowed(&self, lifecycle: Lifecycle) -> Vec<Environment> {
+        use strum::IntoEnumIterator;
+        Environment::iter()
+            .filter(|environment| self.allows(lifecycle, *environment))
+            .collect()
+    }
+}
