@@ -27,14 +27,36 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Evaluate, validate and link the registry, and report every problem.
+    /// Evaluate, validate and link the registry, report every problem, and compare the
+    /// generated files with what the registry produces.
     Check(CheckArgs),
+    /// Write the generated files: only those whose bytes change, each atomically, and remove
+    /// the files an earlier build generated that are no longer produced.
+    Build(BuildArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) report: ReportArgs,
+
+    /// The output directory [default: `generatedPath` beside the registry root].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Show every stale file's whole diff, and every drifting file.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+
+    /// The output directory [default: `generatedPath` beside the registry root].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// Options shared by every command that reports problems.

@@ -7,10 +7,12 @@
 mod cli;
 mod command;
 mod diagnostic;
+mod emit;
 mod error;
 mod evaluate;
 mod graph;
 mod model;
+mod outdir;
 mod output;
 mod pipeline;
 mod scan;
@@ -29,7 +31,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let status = match command::run(cli, &mut out) {
         Ok(status) => status,
         Err(error) => {
-            out.error(&error);
+            output::Output::error(&error);
             ExitStatus::Failure
         }
     };

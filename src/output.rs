@@ -50,13 +50,8 @@ impl Output {
         }
     }
 
-    /// Writes a status line to standard error.
-    pub(crate) fn status(&mut self, text: &str) {
-        eprintln!("{text}");
-    }
-
     /// Reports a tool failure and its causes on standard error.
-    pub(crate) fn error(&mut self, error: &Error) {
+    pub(crate) fn error(error: &Error) {
         eprintln!("error: {error}");
         for cause in error.causes() {
             eprintln!("caused by: {cause}");

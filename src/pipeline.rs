@@ -1,11 +1,13 @@
 //! The stages in order, shared by every command: read the sources, evaluate, validate, scan,
-//! link. Each stage reports into the same [`Sink`] and the pipeline goes as far as it can.
+//! link, emit. Each stage reports into the same [`Sink`] and the pipeline goes as far as it
+//! can; outputs are produced only from a registry without errors.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::Result;
-use crate::diagnostic::{Code, Sink};
+use crate::diagnostic::{Code, Severity, Sink};
+use crate::emit::{OutputSet, emit};
 use crate::evaluate::evaluate;
 use crate::graph::{Graph, link};
 use crate::source::{Sources, read_dir};
@@ -16,7 +18,27 @@ pub(crate) struct Compiled {
     pub(crate) sources: Arc<Sources>,
     /// The linked registry, when the settings were usable.
     pub(crate) graph: Option<Graph>,
+    /// The generated files, when the registry has no errors.
+    pub(crate) outputs: Option<OutputSet>,
     pub(crate) sink: Sink,
+}
+
+impl Compiled {
+    /// Where the outputs go: `out` if given, else the settings' `generatedPath` beside the root.
+    pub(crate) fn output_dir(&self, root: &Path, out: Option<&Path>) -> PathBuf {
+        if let Some(out) = out {
+            return out.to_owned();
+        }
+        let generated = self
+            .graph
+            .as_ref()
+            .map_or("generated", |graph| graph.registry.settings.generated_path.as_str());
+        match root.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(generated),
+            _ if root == Path::new(".") || root.as_os_str().is_empty() => Path::new("..").join(generated),
+            _ => PathBuf::from(generated),
+        }
+    }
 }
 
 /// Runs every stage over the registry at `root` in the working tree.
@@ -29,18 +51,24 @@ pub(crate) fn compile(sources: Arc<Sources>) -> Result<Compiled> {
     let mut sink = Sink::default();
     let evaluation = evaluate(&sources, &mut sink)?;
     let registry = validate(evaluation, &sources, &mut sink);
-    let credential = registry
-        .as_ref()
-        .map_or(Some(Code::Credential.default_severity()), |registry| {
-            registry.settings.severity(Code::Credential)
-        });
+    let credential = registry.as_ref().map_or(Some(Code::Credential.default_severity()), |registry| {
+        registry.settings.severity(Code::Credential)
+    });
     if let Some(severity) = credential {
         crate::scan::credentials(&sources, severity, &mut sink);
     }
     let graph = registry.map(|registry| link(registry, &sources, &mut sink));
+    let outputs = match &graph {
+        Some(graph) if sink.count(Severity::Error) == 0 => {
+            let outputs = emit(graph, &mut sink);
+            (sink.count(Severity::Error) == 0).then_some(outputs)
+        }
+        _ => None,
+    };
     Ok(Compiled {
         sources,
         graph,
+        outputs,
         sink,
     })
 }

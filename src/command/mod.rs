@@ -1,10 +1,14 @@
 //! One file per verb. Each takes its arguments and the [`Output`], and returns how the run
 //! ended.
 
+mod build;
 mod check;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format, ReportArgs};
+use crate::diagnostic::{Diagnostic, Severity, render::render};
+use crate::model::Kind;
 use crate::output::Output;
+use crate::pipeline::Compiled;
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
@@ -17,5 +21,47 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
     }
     match cli.command {
         Command::Check(args) => check::run(&cli.root, &args, out),
+        Command::Build(args) => build::run(&cli.root, &args, out),
     }
+}
+
+/// Prints the diagnostics of a run, then a summary line for people; whether it failed.
+fn report(compiled: &mut Compiled, more: Vec<Diagnostic>, args: &ReportArgs, out: &mut Output) -> bool {
+    let mut sink = std::mem::take(&mut compiled.sink);
+    for diagnostic in more {
+        sink.push(diagnostic);
+    }
+    let errors = sink.count(Severity::Error);
+    let warnings = sink.count(Severity::Warning);
+    let diagnostics = sink.into_sorted();
+    out.print(&render(&diagnostics, &compiled.sources, args.format, out.styled()));
+    if matches!(args.format, Format::Human | Format::Concise) {
+        let summary = match (errors, warnings) {
+            (0, 0) => "no problems".to_owned(),
+            (errors, warnings) => [(errors, "error"), (warnings, "warning")]
+                .iter()
+                .filter(|(count, _)| *count > 0)
+                .map(|(count, noun)| format!("{count} {noun}{}", if *count == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        };
+        match &compiled.graph {
+            Some(graph) => {
+                let count = |kind: Kind| graph.entities(kind).count();
+                out.print(&format!(
+                    "checked {} teams, {} projects, {} clusters, {} services: {summary}\n",
+                    count(Kind::Team),
+                    count(Kind::Project),
+                    count(Kind::Cluster),
+                    count(Kind::Service)
+                ));
+            }
+            None => out.print(&format!("{summary}\n")),
+        }
+    }
+    errors > 0 || (args.deny_warnings && warnings > 0)
+}
+
+fn status(failed: bool) -> ExitStatus {
+    if failed { ExitStatus::Problems } else { ExitStatus::Clean }
 }

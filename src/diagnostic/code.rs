@@ -81,6 +81,20 @@ pub(crate) enum Code {
     /// or a token of a forge or chat tool. Every file under the root is scanned. Revoke it, and
     /// reference secrets through your secret manager instead.
     Credential,
+    /// Two outputs would be the same file: a service deploys to one cluster twice, so it would
+    /// need two Applications of one name. Merge the deployments.
+    EmitConflict,
+    /// A generated file differs from what the registry produces: `generated/` was edited by
+    /// hand, or the registry changed without a rebuild. Run `registry build` and commit the
+    /// result.
+    GeneratedStale,
+    /// A file the registry produces is not in the output directory. Run `registry build` and
+    /// commit the result.
+    GeneratedMissing,
+    /// A file in the output directory is not produced by the registry (an entity was removed,
+    /// or a file was added by hand). Run `registry build`, which removes the files it
+    /// generated before, and remove any other file by hand.
+    GeneratedExtra,
 }
 
 impl Code {
@@ -104,6 +118,7 @@ impl Code {
     }
 
     /// The documentation of this code, one paragraph.
+    #[cfg(test)]
     pub(crate) fn documentation(self) -> String {
         self.get_documentation()
             .unwrap_or_default()
@@ -111,5 +126,31 @@ impl Code {
             .map(str::trim)
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::Code;
+    use crate::diagnostic::Severity;
+
+    /// The README's diagnostics reference holds one row per code, word for word.
+    #[test]
+    fn readme_documents_every_code() {
+        let readme = include_str!("../../README.md");
+        let rows: Vec<String> = Code::iter()
+            .map(|code| {
+                let severity = match (code.is_policy(), code.default_severity()) {
+                    (true, _) => "error (policy)",
+                    (false, Severity::Error) => "error",
+                    (false, Severity::Warning) => "warning",
+                };
+                format!("| `{code}` | {severity} | {} |", code.documentation())
+            })
+            .collect();
+        let missing: Vec<&String> = rows.iter().filter(|row| !readme.contains(row.as_str())).collect();
+        assert!(missing.is_empty(), "the README's reference should hold:\n{}", rows.join("\n"));
     }
 }

@@ -33,15 +33,19 @@ pub(crate) enum Location {
     File { file: FileId },
     /// A byte range whose text must never be shown (a credential): only its position is.
     Redacted { file: FileId, range: Range<usize> },
+    /// A file outside the registry: a generated one, shown as its path.
+    Output { path: String },
 }
 
 impl Location {
-    pub(crate) fn file(&self) -> FileId {
+    /// The registry file this points into; `None` for an output file.
+    pub(crate) fn file(&self) -> Option<FileId> {
         match self {
             Self::Span { file, .. }
             | Self::Entity { file, .. }
             | Self::File { file }
-            | Self::Redacted { file, .. } => *file,
+            | Self::Redacted { file, .. } => Some(*file),
+            Self::Output { .. } => None,
         }
     }
 
@@ -78,6 +82,8 @@ pub(crate) struct Diagnostic {
     pub(crate) secondary: Vec<Label>,
     pub(crate) notes: Vec<String>,
     pub(crate) help: Option<String>,
+    /// Text shown as it is after the diagnostic: a unified diff.
+    pub(crate) attachment: Option<String>,
 }
 
 impl Diagnostic {
@@ -94,6 +100,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            attachment: None,
         }
     }
 
@@ -122,6 +129,12 @@ impl Diagnostic {
     }
 
     #[must_use]
+    pub(crate) fn attachment(mut self, text: String) -> Self {
+        self.attachment = Some(text);
+        self
+    }
+
+    #[must_use]
     pub(crate) fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help.or(self.help);
         self
@@ -129,10 +142,15 @@ impl Diagnostic {
 
     /// Orders diagnostics by file, then position, then code, so output never depends on
     /// which thread finished first.
-    fn sort_key(&self) -> (Option<FileId>, usize, Code, &str) {
+    fn sort_key(&self) -> (Option<FileId>, Option<&str>, usize, Code, &str) {
         let location = self.primary.as_ref().map(|label| &label.location);
+        let output = match location {
+            Some(Location::Output { path }) => Some(path.as_str()),
+            _ => None,
+        };
         (
-            location.map(Location::file),
+            location.and_then(Location::file),
+            output,
             location.map_or(0, Location::offset),
             self.code,
             &self.message,
@@ -149,14 +167,6 @@ pub(crate) struct Sink {
 impl Sink {
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
-    }
-
-    pub(crate) fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
-        self.diagnostics.extend(diagnostics);
-    }
-
-    pub(crate) fn has_errors(&self) -> bool {
-        self.count(Severity::Error) > 0
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {

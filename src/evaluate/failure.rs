@@ -101,16 +101,15 @@ fn with_trace(
     let primary_file = diagnostic
         .primary
         .as_ref()
-        .map(|label| label.location.file());
-    if primary_file != Some(file) {
-        if let Some((location, _)) = frames
+        .and_then(|label| label.location.file());
+    if primary_file != Some(file)
+        && let Some((location, _)) = frames
             .iter()
             .rev()
-            .find(|(location, _)| location.file() == file)
+            .find(|(location, _)| location.file() == Some(file))
         {
             diagnostic = diagnostic.secondary(location.clone(), "while evaluating this");
         }
-    }
     let mut lines: Vec<(String, usize)> = Vec::new();
     for (location, description) in frames {
         let line = format!("{}: {description}", position(sources, location));
@@ -143,7 +142,7 @@ fn position(sources: &Sources, location: &Location) -> String {
             let (line, column) = crate::source::LineIndex::new(text).position(text, range.start);
             format!("{}:{line}:{column}", sources.file(*file).path)
         }
-        other => sources.file(other.file()).path.clone(),
+        other => other.file().map(|file| sources.file(file).path.clone()).unwrap_or_default(),
     }
 }
 

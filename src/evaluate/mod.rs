@@ -84,7 +84,10 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     })
 }
 
-type Outcome = Result<Value, Diagnostic>;
+type Outcome = Result<Value, Box<Diagnostic>>;
+
+/// Which file imports which.
+type Imports = BTreeSet<(FileId, FileId)>;
 
 /// Evaluates `files` on worker threads; results come back in the order of `files`.
 fn run(
@@ -92,7 +95,7 @@ fn run(
     library_paths: &[String],
     files: &[FileId],
     sink: &mut Sink,
-) -> Result<(Vec<Option<Value>>, BTreeSet<(FileId, FileId)>)> {
+) -> Result<(Vec<Option<Value>>, Imports)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().div_ceil(16))
@@ -135,7 +138,7 @@ fn run(
         .map(|outcome| match outcome {
             Some(Ok(value)) => Some(value),
             Some(Err(diagnostic)) => {
-                sink.push(diagnostic);
+                sink.push(*diagnostic);
                 None
             }
             None => None,
@@ -179,7 +182,7 @@ impl Worker {
             Content::Binary(bytes) => {
                 let valid =
                     std::str::from_utf8(bytes).map_or_else(|error| error.valid_up_to(), |_| 0);
-                return Err(Diagnostic::error(
+                return Err(Box::new(Diagnostic::error(
                     Code::NonUtf8,
                     format!("`{}` is not valid UTF-8", source.path),
                 )
@@ -187,19 +190,19 @@ impl Worker {
                     Location::File { file },
                     format!("invalid byte at offset {valid}"),
                 )
-                .help("save the file as UTF-8"));
+                .help("save the file as UTF-8")));
             }
             Content::Escape { target } => {
-                return Err(Diagnostic::error(
+                return Err(Box::new(Diagnostic::error(
                     Code::ImportEscape,
                     format!("`{}` links outside the registry root", source.path),
                 )
                 .primary(Location::File { file }, format!("links to `{target}`"))
-                .help("keep entity files inside the registry root"));
+                .help("keep entity files inside the registry root")));
             }
         };
         if let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
-            return Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 Code::NestingTooDeep,
                 format!("`{}` is nested too deeply to parse", source.path),
             )
@@ -209,7 +212,7 @@ impl Worker {
                     range: offset..offset + 1,
                 },
                 format!("more than {MAX_SOURCE_NESTING} levels deep here"),
-            ));
+            )));
         }
         let resolver = self.resolver();
         resolver.reset();
@@ -221,7 +224,7 @@ impl Worker {
         let converted = value
             .map_err(ConvertError::Jsonnet)
             .and_then(|value| to_json(&value));
-        converted.map_err(|error| match error {
+        converted.map_err(|error| Box::new(match error {
             ConvertError::Jsonnet(error) => {
                 failure::diagnostic(&self.sources, file, &error, resolver.failure())
             }
@@ -248,6 +251,6 @@ impl Worker {
                 if pointer.is_empty() { "/" } else { &pointer }
             ))
             .help("call the function, or remove it from the output with `::` (a hidden field)"),
-        })
+        }))
     }
 }

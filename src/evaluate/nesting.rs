@@ -67,7 +67,7 @@ mod tests {
         assert_eq!(too_deep("{a: '[[[[', b: \"{{{{\"}", 1), None);
         assert_eq!(too_deep("// [[[[\n# {{{{\n/* (((( */ 1", 1), None);
         assert_eq!(too_deep("|||\n  [[[[\n|||", 1), None);
-        assert_eq!(too_deep("'it\\'s [[' + [[1]]", 1), Some(15));
+        assert_eq!(too_deep("'it\\'s [[' + [[1]]", 1), Some(14));
         assert_eq!(too_deep(&"[".repeat(100_000), 256), Some(256));
     }
 }

@@ -92,11 +92,10 @@ impl Resolver {
                 format!("{base}/")
             };
             for path in self.sources.paths() {
-                if let Some(rest) = path.strip_prefix(&prefix) {
-                    if !rest.contains('/') {
+                if let Some(rest) = path.strip_prefix(&prefix)
+                    && !rest.contains('/') {
                         candidates.push((rest.to_owned(), path.to_owned()));
                     }
-                }
             }
         }
         let near = suggest(name, candidates.iter().map(|(file, _)| file.as_str()))?;
@@ -174,14 +173,13 @@ impl ImportResolver for Resolver {
         };
         match &self.sources.file(file).content {
             Content::Text(text) => {
-                if is_jsonnet(path) {
-                    if let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
+                if is_jsonnet(path)
+                    && let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
                         return Err(self.fail(
                             ImportFailure::TooDeep { file, offset },
                             format!("`{path}` is nested too deeply"),
                         ));
                     }
-                }
                 Ok(text.as_bytes().to_vec())
             }
             Content::Binary(bytes) => Ok(bytes.to_vec()),
@@ -197,7 +195,10 @@ impl ImportResolver for Resolver {
 }
 
 fn is_jsonnet(path: &str) -> bool {
-    path.ends_with(".jsonnet") || path.ends_with(".libsonnet") || path.ends_with(".json")
+    let extension = path.rsplit_once('.').map_or("", |(_, extension)| extension);
+    ["jsonnet", "libsonnet", "json"]
+        .iter()
+        .any(|known| extension.eq_ignore_ascii_case(known))
 }
 
 /// Whether `path`, or a directory above it, is a link leading out of the root.
@@ -208,11 +209,10 @@ pub(super) fn crosses_escape(sources: &Sources, path: &str) -> bool {
             prefix.push('/');
         }
         prefix.push_str(segment);
-        if let Some(file) = sources.get(&prefix) {
-            if matches!(sources.file(file).content, Content::Escape { .. }) {
+        if let Some(file) = sources.get(&prefix)
+            && matches!(sources.file(file).content, Content::Escape { .. }) {
                 return true;
             }
-        }
     }
     false
 }

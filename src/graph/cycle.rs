@@ -20,7 +20,7 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
         ),
         (Relation::Parent, Code::ParentCycle, "parent cycle"),
     ] {
-        let only = graph.graph.filter_map(
+        let only = graph.references.filter_map(
             |_, node| Some(node.clone()),
             |_, edge| (edge.relation == relation).then(|| edge.clone()),
         );

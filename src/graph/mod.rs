@@ -8,6 +8,7 @@ mod policy;
 use std::collections::{BTreeMap, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 use strum::IntoEnumIterator;
 
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, suggest};
@@ -43,8 +44,49 @@ pub(crate) enum Relation {
 #[derive(Debug)]
 pub(crate) struct Graph {
     pub(crate) registry: Registry,
-    pub(crate) graph: DiGraph<EntityId, Reference>,
+    pub(crate) references: DiGraph<EntityId, Reference>,
     pub(crate) nodes: HashMap<EntityId, NodeIndex>,
+}
+
+impl Graph {
+    /// The entities that refer to `id` through `relation`, sorted.
+    pub(crate) fn referrers(&self, id: &EntityId, relation: Relation) -> Vec<&EntityId> {
+        let Some(&node) = self.nodes.get(id) else {
+            return Vec::new();
+        };
+        let mut referrers: Vec<&EntityId> = self
+            .references
+            .edges_directed(node, petgraph::Direction::Incoming)
+            .filter(|edge| edge.weight().relation == relation)
+            .map(|edge| &self.references[edge.source()])
+            .collect();
+        referrers.sort();
+        referrers.dedup();
+        referrers
+    }
+
+    /// Every entity that depends on `id`, directly or not, through dependencies, sorted.
+    pub(crate) fn dependents(&self, id: &EntityId) -> Vec<&EntityId> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![id];
+        while let Some(next) = stack.pop() {
+            for referrer in self.referrers(next, Relation::DependsOn) {
+                if seen.insert(referrer) {
+                    stack.push(referrer);
+                }
+            }
+        }
+        seen.remove(id);
+        seen.into_iter().collect()
+    }
+
+    /// The entities of one kind, with their typed fields.
+    pub(crate) fn entities(&self, kind: Kind) -> impl Iterator<Item = (&EntityId, &crate::model::Record)> {
+        self.registry
+            .entities
+            .range(EntityId::new(kind, String::new())..)
+            .take_while(move |(id, _)| id.kind == kind)
+    }
 }
 
 /// Links `registry`, reporting dangling references, cycles and policy violations.
@@ -93,7 +135,7 @@ pub(crate) fn link(registry: Registry, sources: &Sources, sink: &mut Sink) -> Gr
     }
     let graph = Graph {
         registry,
-        graph,
+        references: graph,
         nodes,
     };
     cycle::check(&graph, sources, sink);

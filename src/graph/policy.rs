@@ -29,8 +29,7 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
             if service.tier == 1
                 && cluster.environment == Environment::Production
                 && deployment.replicas < 2
-            {
-                if let Some(severity) = settings.severity(Code::Tier1Replicas) {
+                && let Some(severity) = settings.severity(Code::Tier1Replicas) {
                     let replicas = format!("{pointer}/replicas");
                     let location = locate::key(text, &replicas).map_or_else(
                         || {
@@ -63,9 +62,8 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                         .help("run at least 2 replicas in production, or lower the service's tier"),
                     );
                 }
-            }
-            if !settings.allows(service.lifecycle, cluster.environment) {
-                if let Some(severity) = settings.severity(Code::LifecycleEnvironment) {
+            if !settings.allows(service.lifecycle, cluster.environment)
+                && let Some(severity) = settings.severity(Code::LifecycleEnvironment) {
                     let allowed: Vec<Environment> = settings.allowed(service.lifecycle);
                     sink.push(
                         Diagnostic::new(
@@ -98,7 +96,6 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                         .help("deploy elsewhere, or change the service's lifecycle"),
                     );
                 }
-            }
         }
         if service.lifecycle == Lifecycle::Production {
             for (index, dependency) in service.depends_on.iter().enumerate() {

@@ -1,49 +1,160 @@
-//! Typed entities, read from values that passed their schema. Only the fields later stages
-//! use are typed; the full value stays in [`super::Record`].
+//! Typed entities, read from values that passed their schema, with the schema's optional
+//! fields defaulted. Emitters read these; the blob also keeps the full evaluated value.
 
 use serde::Deserialize;
 
 use super::{Environment, Lifecycle};
 
+/// Where a deployment's manifests are in its service's repository, by default.
+pub(crate) const DEFAULT_PATH: &str = "deploy";
+
+/// The revision Argo CD tracks for a deployment, by default.
+pub(crate) const DEFAULT_REVISION: &str = "HEAD";
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Team {
+    pub(crate) description: String,
+    pub(crate) slack: String,
     pub(crate) parent: Option<String>,
+    pub(crate) members: Vec<Member>,
     pub(crate) on_call: Option<OnCall>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Member {
+    pub(crate) login: String,
+    pub(crate) name: Option<String>,
+    pub(crate) email: String,
+    pub(crate) role: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
 pub(crate) struct OnCall {
+    pub(crate) rotation: String,
+    pub(crate) hours: String,
     pub(crate) escalation: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Project {
     pub(crate) owner: String,
+    pub(crate) provider: String,
+    pub(crate) cloud_id: String,
+    pub(crate) environment: Environment,
+    pub(crate) region: String,
+    pub(crate) cost_centre: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Cluster {
     pub(crate) project: String,
     pub(crate) environment: Environment,
+    pub(crate) region: String,
+    pub(crate) kubernetes_version: String,
+    pub(crate) argocd: ArgoCd,
+    #[serde(default)]
+    pub(crate) node_pools: Vec<NodePool>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct ArgoCd {
+    pub(crate) server: String,
+    pub(crate) namespace: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodePool {
+    pub(crate) name: String,
+    pub(crate) machine_type: String,
+    pub(crate) min_nodes: u32,
+    pub(crate) max_nodes: u32,
+    #[serde(default)]
+    pub(crate) spot: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Service {
+    pub(crate) description: String,
     pub(crate) owner: String,
     pub(crate) tier: u8,
     pub(crate) lifecycle: Lifecycle,
+    pub(crate) repo: String,
+    pub(crate) language: String,
     #[serde(default)]
     pub(crate) depends_on: Vec<String>,
     #[serde(default)]
     pub(crate) deployments: Vec<Deployment>,
+    #[serde(default)]
+    pub(crate) resources: Resources,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Deployment {
     pub(crate) cluster: String,
+    pub(crate) namespace: String,
     pub(crate) replicas: u32,
+    pub(crate) autoscaling: Option<Autoscaling>,
+    #[serde(default = "default_path")]
+    pub(crate) path: String,
+    #[serde(default = "default_revision")]
+    pub(crate) revision: String,
+}
+
+fn default_path() -> String {
+    DEFAULT_PATH.to_owned()
+}
+
+fn default_revision() -> String {
+    DEFAULT_REVISION.to_owned()
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Autoscaling {
+    pub(crate) max_replicas: u32,
+    pub(crate) target_cpu_percent: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct Resources {
+    #[serde(default)]
+    pub(crate) postgres: Vec<Postgres>,
+    #[serde(default)]
+    pub(crate) redis: Vec<Redis>,
+    #[serde(default)]
+    pub(crate) buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Postgres {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) size: String,
+    #[serde(default)]
+    pub(crate) high_availability: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Redis {
+    pub(crate) name: String,
+    pub(crate) memory_gb: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Bucket {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) versioning: bool,
+    pub(crate) retention_days: Option<u32>,
 }
 
 /// One entity's typed fields.

@@ -82,6 +82,9 @@ pub(crate) fn settings_library_paths(value: &serde_json::Value) -> Option<Vec<St
 impl Settings {
     /// The severity a policy's diagnostics get, `None` when the policy is off.
     pub(crate) fn severity(&self, code: Code) -> Option<Severity> {
+        if !code.is_policy() {
+            return Some(code.default_severity());
+        }
         let name: &str = code.into();
         match self.policies.get(name) {
             Some(PolicySeverity::Error) => Some(Severity::Error),

@@ -71,7 +71,7 @@ pub(crate) fn credentials(sources: &Sources, severity: Severity, sink: &mut Sink
         let Some(text) = sources.text(file) else {
             continue;
         };
-        for index in SET.matches(text).iter() {
+        for index in &SET.matches(text) {
             for found in REGEXES[index].find_iter(text) {
                 let name = PATTERNS[index].name;
                 sink.push(

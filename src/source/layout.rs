@@ -23,7 +23,6 @@ pub(crate) struct EntityFile {
 /// The registry's files, by role.
 #[derive(Debug)]
 pub(crate) struct Layout {
-    pub(crate) settings: FileId,
     /// One file per entity, ordered by id; the second file of a duplicate is left out.
     pub(crate) entities: Vec<EntityFile>,
 }
@@ -35,7 +34,7 @@ impl Layout {
         library_paths: &[String],
         sink: &mut Sink,
     ) -> Option<Self> {
-        let settings = sources.get(SETTINGS_FILE)?;
+        sources.get(SETTINGS_FILE)?;
         let mut entities: BTreeMap<EntityId, FileId> = BTreeMap::new();
         for (file, source) in sources.iter() {
             let path = source.path.as_str();
@@ -108,7 +107,6 @@ impl Layout {
             }
         }
         Some(Self {
-            settings,
             entities: entities
                 .into_iter()
                 .map(|(id, file)| EntityFile { file, id })

@@ -20,17 +20,6 @@ impl LineIndex {
         let column = text[start..offset.min(text.len())].chars().count() + 1;
         (line + 1, column)
     }
-
-    /// The byte range of the 1-based `line`, without its line ending.
-    pub(crate) fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
-        let start = self.starts[line - 1];
-        let end = self
-            .starts
-            .get(line)
-            .map_or(text.len(), |next| next - 1)
-            .max(start);
-        start..end
-    }
 }
 
 #[cfg(test)]
@@ -47,7 +36,5 @@ mod tests {
         assert_eq!(index.position(text, 5), (2, 2));
         assert_eq!(index.position(text, 7), (3, 1));
         assert_eq!(index.position(text, 8), (4, 1));
-        assert_eq!(index.line_range(text, 2), 3..6);
-        assert_eq!(index.line_range(text, 4), 8..9);
     }
 }

@@ -56,8 +56,8 @@ pub(crate) fn validate(
             sources,
             sink,
         );
-        if let Some(name) = value.get("name").and_then(Value::as_str) {
-            if name != id.name {
+        if let Some(name) = value.get("name").and_then(Value::as_str)
+            && name != id.name {
                 valid = false;
                 let text = sources.text(file.file).map_or("", |text| &**text);
                 let location = locate::string(text, name).map_or(
@@ -79,7 +79,6 @@ pub(crate) fn validate(
                     )),
                 );
             }
-        }
         let entity = valid.then(|| typed(id.kind, &value)).flatten();
         match entity {
             Some(entity) => {

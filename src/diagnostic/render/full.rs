@@ -20,19 +20,18 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, styled: bool) -
     // One snippet per file, in order of first mention, holding every span label in it.
     let mut files: Vec<crate::source::FileId> = Vec::new();
     for (label, _) in &labels {
-        if let Location::Span { file, .. } = label.location {
-            if !files.contains(&file) {
+        if let Location::Span { file, .. } = label.location
+            && !files.contains(&file) {
                 files.push(file);
             }
-        }
     }
     let mut notes: Vec<String> = Vec::new();
     for file in &files {
         let text = sources.text(*file).map_or("", |text| &**text);
         let mut snippet = Snippet::source(text).path(sources.display_path(*file));
         for (label, primary) in &labels {
-            if let Location::Span { file: at, range } = &label.location {
-                if at == file {
+            if let Location::Span { file: at, range } = &label.location
+                && at == file {
                     let kind = if *primary {
                         AnnotationKind::Primary
                     } else {
@@ -41,7 +40,6 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, styled: bool) -
                     let range = range.start.min(text.len())..range.end.min(text.len());
                     snippet = snippet.annotation(kind.span(range).label(label.message.as_str()));
                 }
-            }
         }
         group = group.element(snippet);
     }
@@ -68,6 +66,10 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, styled: bool) -
             }
             Location::File { file } => {
                 group = group.element(Origin::path(sources.display_path(*file)));
+                notes.push(label.message.clone());
+            }
+            Location::Output { path } => {
+                group = group.element(Origin::path(path.as_str()));
                 notes.push(label.message.clone());
             }
         }

@@ -31,8 +31,12 @@ struct Position {
 
 impl Position {
     fn new(sources: &Sources, location: &Location) -> Self {
+        let path = match location {
+            Location::Output { path } => path.clone(),
+            other => sources.display_path(other.file().expect("registry locations have a file")),
+        };
         let mut position = Self {
-            path: sources.display_path(location.file()),
+            path,
             line: None,
             column: None,
             end_line: None,
@@ -58,7 +62,7 @@ impl Position {
                 position.entity = Some(entity.to_string());
                 position.pointer = Some(pointer.clone());
             }
-            Location::File { .. } => {}
+            Location::File { .. } | Location::Output { .. } => {}
         }
         position
     }
@@ -82,7 +86,14 @@ pub(crate) fn render(
     match format {
         Format::Human => diagnostics
             .iter()
-            .map(|diagnostic| full::render(diagnostic, sources, styled) + "\n")
+            .map(|diagnostic| {
+                let mut text = full::render(diagnostic, sources, styled) + "\n";
+                if let Some(attachment) = &diagnostic.attachment {
+                    text.push_str(attachment);
+                    text.push('\n');
+                }
+                text
+            })
             .collect(),
         Format::Concise => diagnostics
             .iter()
@@ -135,6 +146,8 @@ fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         notes: &'a [String],
         #[serde(skip_serializing_if = "Option::is_none")]
         help: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        diff: Option<&'a str>,
     }
     #[derive(Serialize)]
     struct Report<'a> {
@@ -157,6 +170,7 @@ fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                 related: diagnostic.secondary.iter().map(label).collect(),
                 notes: &diagnostic.notes,
                 help: diagnostic.help.as_deref(),
+                diff: diagnostic.attachment.as_deref(),
             })
             .collect(),
         errors: diagnostics
@@ -200,10 +214,12 @@ fn github(diagnostic: &Diagnostic, sources: &Sources) -> String {
     ));
     let mut message = diagnostic.message.clone();
     for note in &diagnostic.notes {
-        message.push_str(&format!("\nnote: {note}"));
+        message.push_str("\nnote: ");
+        message.push_str(note);
     }
     if let Some(help) = &diagnostic.help {
-        message.push_str(&format!("\nhelp: {help}"));
+        message.push_str("\nhelp: ");
+        message.push_str(help);
     }
     format!(
         "::{} {}::{}\n",

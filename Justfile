@@ -1,0 +1,49 @@
+# The usual tasks. CI does not need `just`: `.ci/run` calls cargo directly.
+
+# list the recipes
+[group('help')]
+default:
+    @just --list
+
+# type-check everything
+[group('dev')]
+check:
+    cargo check --all-targets
+
+# run the tests (nextest when installed)
+[group('dev')]
+test *ARGS:
+    cargo nextest run {{ARGS}} || cargo test {{ARGS}}
+
+# review changed snapshots
+[group('dev')]
+snap:
+    cargo insta test --review
+
+# formatting, clippy, and forbidden words
+[group('dev')]
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+    ! grep -rnE '\b(dbg!|todo!|FIXME|XXX)' src tests/integration
+
+# what CI runs
+[group('dev')]
+ci:
+    bash .ci/run
+
+# scaffold a bad-registry fixture for a diagnostic code
+[group('dev')]
+fixture CODE NAME:
+    mkdir -p tests/fixtures/bad/{{CODE}}/{{NAME}}
+    printf "{ org: 'acme', repo: 'https://github.com/acme/platform.git' }\n" > tests/fixtures/bad/{{CODE}}/{{NAME}}/registry.jsonnet
+
+# run the tool
+[group('run')]
+run *ARGS:
+    cargo run -- {{ARGS}}
+
+# the benchmark: synthetic registries of growing size, release build
+[group('bench')]
+bench *SIZES:
+    bench/run.sh {{SIZES}}

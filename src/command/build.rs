@@ -1,0 +1,34 @@
+//! `registry build`: writes the generated files when the registry has no errors, and nothing
+//! at all when it has.
+
+use std::path::Path;
+
+use crate::cli::{BuildArgs, Format};
+use crate::outdir::{read_tree, write};
+use crate::output::Output;
+use crate::pipeline::compile_dir;
+use crate::{ExitStatus, Result};
+
+pub(crate) fn run(root: &Path, args: &BuildArgs, out: &mut Output) -> Result<ExitStatus> {
+    let mut compiled = compile_dir(root)?;
+    let failed = super::report(&mut compiled, Vec::new(), &args.report, out);
+    let Some(outputs) = &compiled.outputs else {
+        return Ok(super::status(true));
+    };
+    if failed {
+        return Ok(super::status(true));
+    }
+    let dir = compiled.output_dir(root, args.out.as_deref());
+    let disk = read_tree(&dir)?;
+    let written = write(outputs, &dir, &disk)?;
+    if matches!(args.report.format, Format::Human | Format::Concise) {
+        out.print(&format!(
+            "{}: {} written, {} removed, {} unchanged\n",
+            dir.display(),
+            written.written.len(),
+            written.removed.len(),
+            written.unchanged
+        ));
+    }
+    Ok(ExitStatus::Clean)
+}

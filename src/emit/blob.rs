@@ -1,0 +1,151 @@
+//! `registry.json`: the whole registry, each entity's evaluated value with the schema's
+//! defaults filled in (`spec`), and the relations derived from the graph (`relations`).
+//! Described by `schemas/registry.schema.json`, the contract for consumers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::OutputSet;
+use crate::graph::{Graph, Relation};
+use crate::model::{DEFAULT_PATH, DEFAULT_REVISION, Entity, EntityId, Kind};
+
+/// The blob's format version; a breaking change to its shape bumps it.
+pub(crate) const API_VERSION: &str = "registry.dev/v1";
+
+pub(crate) const PATH: &str = "registry.json";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Blob<'a> {
+    api_version: &'a str,
+    org: &'a str,
+    repo: &'a str,
+    revision: &'a str,
+    teams: BTreeMap<&'a str, Entry>,
+    projects: BTreeMap<&'a str, Entry>,
+    clusters: BTreeMap<&'a str, Entry>,
+    services: BTreeMap<&'a str, Entry>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    spec: Value,
+    relations: Value,
+}
+
+pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
+    let settings = &graph.registry.settings;
+    let entries = |kind: Kind| -> BTreeMap<&str, Entry> {
+        graph
+            .entities(kind)
+            .map(|(id, record)| {
+                (
+                    id.name.as_str(),
+                    Entry {
+                        spec: normalize(&record.entity, &record.value),
+                        relations: relations(graph, id, &record.entity),
+                    },
+                )
+            })
+            .collect()
+    };
+    let blob = Blob {
+        api_version: API_VERSION,
+        org: &settings.org,
+        repo: &settings.repo,
+        revision: &settings.revision,
+        teams: entries(Kind::Team),
+        projects: entries(Kind::Project),
+        clusters: entries(Kind::Cluster),
+        services: entries(Kind::Service),
+    };
+    outputs.add(
+        PATH.to_owned(),
+        super::json(&blob),
+        graph.registry.entities.keys().cloned(),
+    );
+}
+
+fn names(ids: Vec<&EntityId>) -> Vec<&str> {
+    ids.into_iter().map(|id| id.name.as_str()).collect()
+}
+
+fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
+    match entity {
+        Entity::Team(_) => json!({
+            "children": names(graph.referrers(id, Relation::Parent)),
+            "projects": names(graph.referrers(id, Relation::Owner).into_iter().filter(|id| id.kind == Kind::Project).collect()),
+            "services": names(graph.referrers(id, Relation::Owner).into_iter().filter(|id| id.kind == Kind::Service).collect()),
+        }),
+        Entity::Project(_) => json!({
+            "clusters": names(graph.referrers(id, Relation::Project)),
+        }),
+        Entity::Cluster(_) => {
+            let services = graph.referrers(id, Relation::Cluster);
+            let mut namespaces: Vec<&str> = services
+                .iter()
+                .filter_map(|service| match &graph.registry.entities[*service].entity {
+                    Entity::Service(service) => Some(service),
+                    _ => None,
+                })
+                .flat_map(|service| service.deployments.iter())
+                .filter(|deployment| deployment.cluster == id.name)
+                .map(|deployment| deployment.namespace.as_str())
+                .collect();
+            namespaces.sort_unstable();
+            namespaces.dedup();
+            json!({ "services": names(services), "namespaces": namespaces })
+        }
+        Entity::Service(service) => {
+            let mut clusters: Vec<&str> = service.deployments.iter().map(|d| d.cluster.as_str()).collect();
+            clusters.sort_unstable();
+            clusters.dedup();
+            json!({
+                "dependents": names(graph.referrers(id, Relation::DependsOn)),
+                "transitiveDependents": names(graph.dependents(id)),
+                "clusters": clusters,
+            })
+        }
+    }
+}
+
+/// The value with every optional collection present and deployment defaults filled in.
+fn normalize(entity: &Entity, value: &Value) -> Value {
+    let mut value = value.clone();
+    let Value::Object(fields) = &mut value else {
+        return value;
+    };
+    let empty_list = || Value::Array(Vec::new());
+    let empty_map = || Value::Object(Map::new());
+    fields.entry("annotations").or_insert_with(empty_map);
+    match entity {
+        Entity::Team(_) => {}
+        Entity::Project(_) => {}
+        Entity::Cluster(_) => {
+            fields.entry("nodePools").or_insert_with(empty_list);
+        }
+        Entity::Service(_) => {
+            for key in ["dependsOn", "deployments", "ports", "alerts"] {
+                fields.entry(key).or_insert_with(empty_list);
+            }
+            fields.entry("env").or_insert_with(empty_map);
+            let resources = fields.entry("resources").or_insert_with(empty_map);
+            if let Value::Object(resources) = resources {
+                for key in ["postgres", "redis", "buckets"] {
+                    resources.entry(key).or_insert_with(empty_list);
+                }
+            }
+            if let Some(Value::Array(deployments)) = fields.get_mut("deployments") {
+                for deployment in deployments {
+                    if let Value::Object(deployment) = deployment {
+                        deployment.entry("path").or_insert_with(|| DEFAULT_PATH.into());
+                        deployment.entry("revision").or_insert_with(|| DEFAULT_REVISION.into());
+                    }
+                }
+            }
+        }
+    }
+    value
+}

@@ -1,0 +1,323 @@
+//! Terraform variable files, in Terraform's conventions: snake_case keys, maps keyed by name so
+//! that `for_each` takes them as they are, every collection present (never null), and `null`
+//! only for an optional scalar that is absent. One file for the teams, and one per cloud
+//! project with everything its Terraform root needs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::OutputSet;
+use crate::graph::Graph;
+use crate::model::{Entity, EntityId, Kind, Service};
+
+#[derive(Serialize)]
+struct TeamsFile<'a> {
+    teams: BTreeMap<&'a str, TeamVars<'a>>,
+}
+
+#[derive(Serialize)]
+struct TeamVars<'a> {
+    description: &'a str,
+    slack_channel: &'a str,
+    parent: Option<&'a str>,
+    members: BTreeMap<&'a str, MemberVars<'a>>,
+    on_call: Option<OnCallVars<'a>>,
+}
+
+#[derive(Serialize)]
+struct MemberVars<'a> {
+    name: Option<&'a str>,
+    email: &'a str,
+    role: &'a str,
+}
+
+#[derive(Serialize)]
+struct OnCallVars<'a> {
+    rotation: &'a str,
+    hours: &'a str,
+    escalation: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ProjectFile<'a> {
+    project: ProjectVars<'a>,
+    clusters: BTreeMap<&'a str, ClusterVars<'a>>,
+    namespaces: BTreeMap<String, NamespaceVars<'a>>,
+    databases: BTreeMap<String, DatabaseVars<'a>>,
+    caches: BTreeMap<String, CacheVars<'a>>,
+    buckets: BTreeMap<String, BucketVars<'a>>,
+    team_access: BTreeMap<&'a str, AccessVars>,
+}
+
+#[derive(Serialize)]
+struct ProjectVars<'a> {
+    name: &'a str,
+    provider: &'a str,
+    cloud_id: &'a str,
+    environment: String,
+    region: &'a str,
+    cost_centre: &'a str,
+    owner: &'a str,
+    labels: BTreeMap<&'a str, String>,
+}
+
+#[derive(Serialize)]
+struct ClusterVars<'a> {
+    environment: String,
+    region: &'a str,
+    kubernetes_version: &'a str,
+    argocd_server: &'a str,
+    argocd_namespace: &'a str,
+    node_pools: BTreeMap<&'a str, NodePoolVars<'a>>,
+}
+
+#[derive(Serialize)]
+struct NodePoolVars<'a> {
+    machine_type: &'a str,
+    min_nodes: u32,
+    max_nodes: u32,
+    spot: bool,
+}
+
+#[derive(Serialize)]
+struct NamespaceVars<'a> {
+    cluster: &'a str,
+    namespace: &'a str,
+    team: &'a str,
+    services: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct DatabaseVars<'a> {
+    service: &'a str,
+    team: &'a str,
+    name: &'a str,
+    version: &'a str,
+    size: &'a str,
+    high_availability: bool,
+}
+
+#[derive(Serialize)]
+struct CacheVars<'a> {
+    service: &'a str,
+    team: &'a str,
+    name: &'a str,
+    memory_gb: u32,
+}
+
+#[derive(Serialize)]
+struct BucketVars<'a> {
+    service: &'a str,
+    team: &'a str,
+    name: &'a str,
+    bucket_name: String,
+    versioning: bool,
+    retention_days: Option<u32>,
+}
+
+/// What one team may reach in the project: the keys of the other maps.
+#[derive(Default, Serialize)]
+struct AccessVars {
+    members: BTreeSet<String>,
+    namespaces: BTreeSet<String>,
+    databases: BTreeSet<String>,
+    caches: BTreeSet<String>,
+    buckets: BTreeSet<String>,
+}
+
+pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
+    teams(graph, outputs);
+    for (id, _) in graph.entities(Kind::Project) {
+        project(graph, id, outputs);
+    }
+}
+
+fn teams(graph: &Graph, outputs: &mut OutputSet) {
+    let mut file = TeamsFile { teams: BTreeMap::new() };
+    let mut entities = Vec::new();
+    for (id, record) in graph.entities(Kind::Team) {
+        let Entity::Team(team) = &record.entity else { continue };
+        entities.push(id.clone());
+        file.teams.insert(
+            &id.name,
+            TeamVars {
+                description: &team.description,
+                slack_channel: &team.slack,
+                parent: team.parent.as_deref(),
+                members: team
+                    .members
+                    .iter()
+                    .map(|member| {
+                        (
+                            member.login.as_str(),
+                            MemberVars {
+                                name: member.name.as_deref(),
+                                email: &member.email,
+                                role: &member.role,
+                            },
+                        )
+                    })
+                    .collect(),
+                on_call: team.on_call.as_ref().map(|on_call| OnCallVars {
+                    rotation: &on_call.rotation,
+                    hours: &on_call.hours,
+                    escalation: on_call.escalation.as_deref(),
+                }),
+            },
+        );
+    }
+    outputs.add("terraform/teams.auto.tfvars.json".to_owned(), super::json(&file), entities);
+}
+
+fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
+    let registry = &graph.registry;
+    let Entity::Project(project) = &registry.entities[id].entity else { return };
+    let mut entities: BTreeSet<EntityId> = BTreeSet::from([id.clone()]);
+    let mut clusters = BTreeMap::new();
+    for (cluster_id, record) in graph.entities(Kind::Cluster) {
+        let Entity::Cluster(cluster) = &record.entity else { continue };
+        if cluster.project != id.name {
+            continue;
+        }
+        entities.insert(cluster_id.clone());
+        clusters.insert(
+            cluster_id.name.as_str(),
+            ClusterVars {
+                environment: cluster.environment.to_string(),
+                region: &cluster.region,
+                kubernetes_version: &cluster.kubernetes_version,
+                argocd_server: &cluster.argocd.server,
+                argocd_namespace: &cluster.argocd.namespace,
+                node_pools: cluster
+                    .node_pools
+                    .iter()
+                    .map(|pool| {
+                        (
+                            pool.name.as_str(),
+                            NodePoolVars {
+                                machine_type: &pool.machine_type,
+                                min_nodes: pool.min_nodes,
+                                max_nodes: pool.max_nodes,
+                                spot: pool.spot,
+                            },
+                        )
+                    })
+                    .collect(),
+            },
+        );
+    }
+    let mut file = ProjectFile {
+        project: ProjectVars {
+            name: &id.name,
+            provider: &project.provider,
+            cloud_id: &project.cloud_id,
+            environment: project.environment.to_string(),
+            region: &project.region,
+            cost_centre: &project.cost_centre,
+            owner: &project.owner,
+            labels: BTreeMap::from([
+                ("cost_centre", project.cost_centre.to_lowercase()),
+                ("environment", project.environment.to_string()),
+                ("team", project.owner.clone()),
+            ]),
+        },
+        clusters: BTreeMap::new(),
+        namespaces: BTreeMap::new(),
+        databases: BTreeMap::new(),
+        caches: BTreeMap::new(),
+        buckets: BTreeMap::new(),
+        team_access: BTreeMap::new(),
+    };
+    for (service_id, record) in graph.entities(Kind::Service) {
+        let Entity::Service(service) = &record.entity else { continue };
+        let here: Vec<_> = service
+            .deployments
+            .iter()
+            .filter(|deployment| clusters.contains_key(deployment.cluster.as_str()))
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        entities.insert(service_id.clone());
+        let name = service_id.name.as_str();
+        let access = file.team_access.entry(service.owner.as_str()).or_default();
+        for deployment in here {
+            let key = format!("{}/{}", deployment.cluster, deployment.namespace);
+            access.namespaces.insert(key.clone());
+            let namespace = file.namespaces.entry(key).or_insert_with(|| NamespaceVars {
+                cluster: &deployment.cluster,
+                namespace: &deployment.namespace,
+                team: &service.owner,
+                services: Vec::new(),
+            });
+            if !namespace.services.contains(&name) {
+                namespace.services.push(name);
+                namespace.services.sort_unstable();
+            }
+        }
+        resources(name, service, &project.cloud_id, &mut file);
+    }
+    for (team, access) in &mut file.team_access {
+        let team_id = EntityId::new(Kind::Team, *team);
+        if let Some(Entity::Team(team)) = registry.entities.get(&team_id).map(|record| &record.entity) {
+            access.members = team.members.iter().map(|member| member.email.clone()).collect();
+            entities.insert(team_id);
+        }
+    }
+    file.clusters = clusters;
+    outputs.add(
+        format!("terraform/projects/{}.auto.tfvars.json", id.name),
+        super::json(&file),
+        entities,
+    );
+}
+
+/// Adds a service's databases, caches and buckets to the project, and its team's access.
+fn resources<'a>(name: &'a str, service: &'a Service, cloud_id: &str, file: &mut ProjectFile<'a>) {
+    let team = service.owner.as_str();
+    let access = file.team_access.entry(team).or_default();
+    for database in &service.resources.postgres {
+        let key = format!("{name}-{}", database.name);
+        access.databases.insert(key.clone());
+        file.databases.insert(
+            key,
+            DatabaseVars {
+                service: name,
+                team,
+                name: &database.name,
+                version: &database.version,
+                size: &database.size,
+                high_availability: database.high_availability,
+            },
+        );
+    }
+    for cache in &service.resources.redis {
+        let key = format!("{name}-{}", cache.name);
+        access.caches.insert(key.clone());
+        file.caches.insert(
+            key,
+            CacheVars {
+                service: name,
+                team,
+                name: &cache.name,
+                memory_gb: cache.memory_gb,
+            },
+        );
+    }
+    for bucket in &service.resources.buckets {
+        let key = format!("{name}-{}", bucket.name);
+        access.buckets.insert(key.clone());
+        file.buckets.insert(
+            key,
+            BucketVars {
+                service: name,
+                team,
+                name: &bucket.name,
+                bucket_name: format!("{cloud_id}-{name}-{}", bucket.name),
+                versioning: bucket.versioning,
+                retention_days: bucket.retention_days,
+            },
+        );
+    }
+}

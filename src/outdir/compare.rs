@@ -1,0 +1,104 @@
+//! What differs between the output directory and what the registry produces.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::emit::OutputSet;
+
+/// The files that are not as the registry would write them.
+#[derive(Debug, Default)]
+pub(crate) struct Drift {
+    /// Present with other bytes: (path, what is there, what should be).
+    pub(crate) stale: Vec<(String, Vec<u8>, Vec<u8>)>,
+    pub(crate) missing: Vec<String>,
+    pub(crate) extra: Vec<String>,
+}
+
+impl Drift {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+pub(crate) fn compare(outputs: &OutputSet, mut disk: BTreeMap<String, Vec<u8>>) -> Drift {
+    let mut drift = Drift::default();
+    for (path, file) in &outputs.files {
+        match disk.remove(path) {
+            None => drift.missing.push(path.clone()),
+            Some(bytes) if bytes != file.bytes => drift.stale.push((path.clone(), bytes, file.bytes.clone())),
+            Some(_) => {}
+        }
+    }
+    drift.extra = disk.into_keys().collect();
+    drift
+}
+
+/// Lines of one file's diff shown without `--verbose`.
+const MAX_DIFF_LINES: usize = 40;
+
+/// Files of each kind of drift reported one by one without `--verbose`; the rest are counted.
+const MAX_FILES: usize = 20;
+
+impl Drift {
+    /// One diagnostic per drifting file, `dir` being the output directory as shown.
+    pub(crate) fn diagnostics(&self, dir: &str, verbose: bool) -> Vec<Diagnostic> {
+        let shown = |path: &str| format!("{}/{path}", dir.trim_end_matches('/'));
+        let limit = if verbose { usize::MAX } else { MAX_FILES };
+        let mut diagnostics = Vec::new();
+        for (path, old, new) in self.stale.iter().take(limit) {
+            let old = String::from_utf8_lossy(old);
+            let new = String::from_utf8_lossy(new);
+            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{}", shown(path)), &format!("b/{}", shown(path)))
+                .to_string();
+            diagnostics.push(
+                Diagnostic::error(Code::GeneratedStale, format!("`{}` is stale", shown(path)))
+                    .primary(Location::Output { path: shown(path) }, "differs from what the registry produces")
+                    .help("run `registry build` and commit the result")
+                    .attachment(cut(&diff, verbose)),
+            );
+        }
+        for path in self.missing.iter().take(limit) {
+            diagnostics.push(
+                Diagnostic::error(Code::GeneratedMissing, format!("`{}` is missing", shown(path)))
+                    .primary(Location::Output { path: shown(path) }, "the registry produces this file")
+                    .help("run `registry build` and commit the result"),
+            );
+        }
+        for path in self.extra.iter().take(limit) {
+            diagnostics.push(
+                Diagnostic::error(Code::GeneratedExtra, format!("`{}` is not produced by the registry", shown(path)))
+                    .primary(Location::Output { path: shown(path) }, "not generated")
+                    .help("run `registry build` to remove files it generated before; remove others by hand"),
+            );
+        }
+        for (code, count, noun) in [
+            (Code::GeneratedStale, self.stale.len(), "stale"),
+            (Code::GeneratedMissing, self.missing.len(), "missing"),
+            (Code::GeneratedExtra, self.extra.len(), "extra"),
+        ] {
+            if count > limit {
+                diagnostics.push(
+                    Diagnostic::error(code, format!("{} more {noun} files in `{dir}`", count - limit))
+                        .help("run `registry check --verbose` to list them all"),
+                );
+            }
+        }
+        diagnostics
+    }
+}
+
+/// A diff cut to its first lines, saying how much is left out.
+fn cut(diff: &str, verbose: bool) -> String {
+    let lines: Vec<&str> = diff.lines().collect();
+    if verbose || lines.len() <= MAX_DIFF_LINES {
+        return diff.trim_end().to_owned();
+    }
+    format!(
+        "{}\n… {} more lines of diff (`--verbose` shows them)",
+        lines[..MAX_DIFF_LINES].join("\n"),
+        lines.len() - MAX_DIFF_LINES
+    )
+}

@@ -1,0 +1,148 @@
+//! `registry check` from the command line: exit codes, formats, options.
+
+use crate::test::{Test, project_root, run_in};
+
+const TEAM: &str = "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
+
+#[test]
+fn the_example_registry_checks_clean() {
+    let output = run_in(&project_root(), &["check".into()]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(output.stdout.ends_with(": no problems\n"), "{}", output.stdout);
+    assert!(output.stdout.contains("services"));
+}
+
+#[test]
+fn clean_registry() {
+    let output = Test::registry()
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .args(["check"])
+        .run();
+    insta::assert_snapshot!(output.report(), @r"
+    status: 0
+    ----- stdout -----
+    checked 1 teams, 0 projects, 0 clusters, 0 services: no problems
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn problems_exit_1_and_name_the_file_and_line() {
+    let output = Test::registry()
+        .file("registry/teams/payments.jsonnet", "{ name: 'payments', description: 'Payments', slack: '#payments', members: [], parent: 'engineerin' }\n")
+        .file("registry/teams/engineering.jsonnet", "{ name: 'engineering', description: 'All of it', slack: '#eng', members: [] }\n")
+        .args(["check"])
+        .run();
+    insta::assert_snapshot!(output.report(), @r"
+    status: 1
+    ----- stdout -----
+    error[unknown-reference]: team `payments` has an unknown parent team `engineerin`
+     --> registry/teams/payments.jsonnet:1:80
+      |
+    1 | { name: 'payments', description: 'Payments', slack: '#payments', members: [], parent: 'engineerin' }
+      |                                                                                       ^^^^^^^^^^^^ no team is named `engineerin`
+      |
+      = help: did you mean `engineering`?
+
+    checked 2 teams, 0 projects, 0 clusters, 0 services: 1 error
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn warnings_exit_0_unless_denied() {
+    let test = Test::registry().file("registry/servics/api.jsonnet", "{}");
+    let output = run_in(test.path(), &["check".into()]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(output.stdout.contains("warning[unknown-file]"), "{}", output.stdout);
+    assert!(output.stdout.contains("did you mean `services/api.jsonnet`?"), "{}", output.stdout);
+    let denied = run_in(test.path(), &["check".into(), "--deny-warnings".into()]);
+    assert_eq!(denied.status, 1);
+}
+
+#[test]
+fn not_a_registry_exits_2() {
+    let output = Test::new().args(["check"]).run();
+    insta::assert_snapshot!(output.report(), @r"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: cannot read directory `registry`
+    caused by: No such file or directory (os error 2)
+    ");
+    let output = Test::new().file("registry/teams/x.jsonnet", "{}").args(["check"]).run();
+    assert_eq!(output.status, 2);
+    assert!(output.stderr.contains("no registry at `registry`: it has no `registry.jsonnet`"), "{}", output.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = Test::new().args(["check", "--format", "yaml"]).run();
+    assert_eq!(output.status, 2);
+    assert!(output.stderr.contains("invalid value 'yaml'"), "{}", output.stderr);
+}
+
+#[test]
+fn root_and_directory_options() {
+    let test = Test::new()
+        .file("repo/reg/registry.jsonnet", crate::test::SETTINGS)
+        .file("repo/reg/teams/payments.jsonnet", TEAM.replace("#payments", "payments"));
+    let output = run_in(test.path(), &["-C".into(), "repo".into(), "--root".into(), "reg".into(), "check".into(), "--format".into(), "concise".into()]);
+    insta::assert_snapshot!(output.report(), @r#"
+    status: 1
+    ----- stdout -----
+    reg/teams/payments.jsonnet:1:53: error[schema-violation]: team `payments` has an invalid value at `/slack`
+    checked 0 teams, 0 projects, 0 clusters, 0 services: 1 error
+    ----- stderr -----
+    "#);
+    let missing = run_in(test.path(), &["-C".into(), "nowhere".into(), "check".into()]);
+    assert_eq!(missing.status, 2);
+    assert!(missing.stderr.contains("cannot change to directory `nowhere`"), "{}", missing.stderr);
+}
+
+#[test]
+fn github_annotations() {
+    let output = Test::registry()
+        .file("registry/teams/payments.jsonnet", "{\n  name: 'payments',\n  description: 'Payments',\n  slack: '#payments',\n  members: [],\n  parnt: 'x',\n}\n")
+        .args(["check", "--format", "github"])
+        .run();
+    insta::assert_snapshot!(output.report(), @r"
+    status: 1
+    ----- stdout -----
+    ::error file=registry/teams/payments.jsonnet,line=6,col=3,endLine=6,endColumn=8,title=registry unknown-field::team `payments` has an unknown field `parnt`%0Ahelp: did you mean `parent`?
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn json_report() {
+    let output = Test::registry()
+        .file("registry/teams/payments.jsonnet", "{ name: 'payments', description: 'Payments', slack: '#payments', members: [], tier: 1 }")
+        .args(["check", "--format", "json"])
+        .run();
+    assert_eq!(output.status, 1);
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    insta::assert_json_snapshot!(report, @"");
+}
+
+#[test]
+fn every_problem_in_one_run() {
+    let output = Test::registry()
+        .file("registry/teams/a.jsonnet", "{ name: 'a', description: 'A', slack: '#a', members: [], bogus: 1 }")
+        .file("registry/teams/b.jsonnet", "{ name: 'b', description: 'B', slack: '#b', members: [], parent: 'zzz' }")
+        .file("registry/teams/c.jsonnet", "{ name: 'c', description: 'C', slack: '#c', members: [] } +")
+        .file("registry/teams/d.jsonnet", "error 'boom'")
+        .args(["check", "--format", "concise"])
+        .run();
+    insta::assert_snapshot!(output.report(), @"");
+}
+
+#[test]
+fn output_is_identical_across_runs() {
+    let root = project_root();
+    let first = run_in(&root, &["check".into(), "--format".into(), "json".into()]);
+    for _ in 0..3 {
+        let again = run_in(&root, &["check".into(), "--format".into(), "json".into()]);
+        assert_eq!(first.stdout, again.stdout);
+    }
+}

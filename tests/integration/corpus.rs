@@ -1,0 +1,61 @@
+//! The corpus of bad registries: `tests/fixtures/bad/<code>/<case>/` must report diagnostics
+//! of exactly `<code>`, and its human output is snapshotted.
+
+use std::collections::BTreeSet;
+
+use crate::test::{project_root, run_in};
+
+fn cases() -> Vec<(String, String)> {
+    let bad = project_root().join("tests/fixtures/bad");
+    let mut cases = Vec::new();
+    for code in std::fs::read_dir(&bad).unwrap() {
+        let code = code.unwrap();
+        for case in std::fs::read_dir(code.path()).unwrap() {
+            let case = case.unwrap();
+            cases.push((
+                code.file_name().into_string().unwrap(),
+                case.file_name().into_string().unwrap(),
+            ));
+        }
+    }
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_bad_registry_reports_exactly_its_code() {
+    let bad = project_root().join("tests/fixtures/bad");
+    let cases = cases();
+    assert!(cases.len() > 40, "the corpus is missing: {} cases", cases.len());
+    for (code, case) in cases {
+        let dir = bad.join(&code).join(&case);
+        let json = run_in(&dir, &["--root".into(), ".".into(), "check".into(), "--format".into(), "json".into()]);
+        let report: serde_json::Value = serde_json::from_str(&json.stdout)
+            .unwrap_or_else(|error| panic!("{code}/{case}: {error}\n{}", json.report()));
+        let codes: BTreeSet<&str> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|diagnostic| diagnostic["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, BTreeSet::from([code.as_str()]), "{code}/{case}:\n{}", json.report());
+        let expected = if code == "unknown-file" { 0 } else { 1 };
+        assert_eq!(json.status, expected, "{code}/{case}:\n{}", json.report());
+
+        let human = run_in(&dir, &["--root".into(), ".".into(), "check".into()]);
+        assert_eq!(human.status, json.status);
+        insta::assert_snapshot!(format!("{code}__{case}"), human.report());
+    }
+}
+
+/// Every code in the README's reference has at least one bad registry.
+#[test]
+fn every_code_has_a_fixture() {
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let covered: BTreeSet<String> = cases().into_iter().map(|(code, _)| code).collect();
+    let documented = crate::readme::codes(&readme);
+    assert!(documented.len() > 15);
+    for code in documented {
+        assert!(covered.contains(&code), "no fixture under tests/fixtures/bad/{code}/");
+    }
+}
