@@ -25,7 +25,10 @@ pub(crate) enum Error {
         source: std::io::Error,
     },
     #[error("cannot write `{}`", path.display())]
-    WriteFile { path: PathBuf, source: std::io::Error },
+    WriteFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("refusing to write `{}`: it is outside the output directory", path.display())]
     OutsideOutput { path: PathBuf },
     #[error("cannot start an evaluation thread")]

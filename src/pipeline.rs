@@ -29,13 +29,14 @@ impl Compiled {
         if let Some(out) = out {
             return out.to_owned();
         }
-        let generated = self
-            .graph
-            .as_ref()
-            .map_or("generated", |graph| graph.registry.settings.generated_path.as_str());
+        let generated = self.graph.as_ref().map_or("generated", |graph| {
+            graph.registry.settings.generated_path.as_str()
+        });
         match root.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.join(generated),
-            _ if root == Path::new(".") || root.as_os_str().is_empty() => Path::new("..").join(generated),
+            _ if root == Path::new(".") || root.as_os_str().is_empty() => {
+                Path::new("..").join(generated)
+            }
             _ => PathBuf::from(generated),
         }
     }
@@ -51,9 +52,11 @@ pub(crate) fn compile(sources: Arc<Sources>) -> Result<Compiled> {
     let mut sink = Sink::default();
     let evaluation = evaluate(&sources, &mut sink)?;
     let registry = validate(evaluation, &sources, &mut sink);
-    let credential = registry.as_ref().map_or(Some(Code::Credential.default_severity()), |registry| {
-        registry.settings.severity(Code::Credential)
-    });
+    let credential = registry
+        .as_ref()
+        .map_or(Some(Code::Credential.default_severity()), |registry| {
+            registry.settings.severity(Code::Credential)
+        });
     if let Some(severity) = credential {
         crate::scan::credentials(&sources, severity, &mut sink);
     }

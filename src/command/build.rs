@@ -25,7 +25,7 @@ pub(crate) fn run(root: &Path, args: &BuildArgs, out: &mut Output) -> Result<Exi
         out.print(&format!(
             "{}: {} written, {} removed, {} unchanged\n",
             dir.display(),
-            written.written.len(),
+            written.files.len(),
             written.removed.len(),
             written.unchanged
         ));

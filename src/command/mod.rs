@@ -6,6 +6,8 @@ mod check;
 
 use crate::cli::{Cli, Command, Format, ReportArgs};
 use crate::diagnostic::{Diagnostic, Severity, render::render};
+use strum::IntoEnumIterator;
+
 use crate::model::Kind;
 use crate::output::Output;
 use crate::pipeline::Compiled;
@@ -26,35 +28,58 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
 }
 
 /// Prints the diagnostics of a run, then a summary line for people; whether it failed.
-fn report(compiled: &mut Compiled, more: Vec<Diagnostic>, args: &ReportArgs, out: &mut Output) -> bool {
+fn report(
+    compiled: &mut Compiled,
+    more: Vec<Diagnostic>,
+    args: &ReportArgs,
+    out: &mut Output,
+) -> bool {
     let mut sink = std::mem::take(&mut compiled.sink);
     for diagnostic in more {
         sink.push(diagnostic);
     }
-    let errors = sink.count(Severity::Error);
-    let warnings = sink.count(Severity::Warning);
     let diagnostics = sink.into_sorted();
-    out.print(&render(&diagnostics, &compiled.sources, args.format, out.styled()));
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == severity)
+            .count()
+    };
+    let errors = count(Severity::Error);
+    let warnings = count(Severity::Warning);
+    out.print(&render(
+        &diagnostics,
+        &compiled.sources,
+        args.format,
+        out.styled(),
+    ));
     if matches!(args.format, Format::Human | Format::Concise) {
         let summary = match (errors, warnings) {
             (0, 0) => "no problems".to_owned(),
             (errors, warnings) => [(errors, "error"), (warnings, "warning")]
                 .iter()
                 .filter(|(count, _)| *count > 0)
-                .map(|(count, noun)| format!("{count} {noun}{}", if *count == 1 { "" } else { "s" }))
+                .map(|(count, noun)| {
+                    format!("{count} {noun}{}", if *count == 1 { "" } else { "s" })
+                })
                 .collect::<Vec<_>>()
                 .join(" and "),
         };
         match &compiled.graph {
             Some(graph) => {
-                let count = |kind: Kind| graph.entities(kind).count();
-                out.print(&format!(
-                    "checked {} teams, {} projects, {} clusters, {} services: {summary}\n",
-                    count(Kind::Team),
-                    count(Kind::Project),
-                    count(Kind::Cluster),
-                    count(Kind::Service)
-                ));
+                let counts: Vec<String> = Kind::iter()
+                    .map(|kind| {
+                        let registry = &graph.registry;
+                        let count = registry
+                            .entities
+                            .keys()
+                            .chain(registry.invalid.keys())
+                            .filter(|id| id.kind == kind)
+                            .count();
+                        format!("{count} {kind}{}", if count == 1 { "" } else { "s" })
+                    })
+                    .collect();
+                out.print(&format!("checked {}: {summary}\n", counts.join(", ")));
             }
             None => out.print(&format!("{summary}\n")),
         }
@@ -63,5 +88,9 @@ fn report(compiled: &mut Compiled, more: Vec<Diagnostic>, args: &ReportArgs, out
 }
 
 fn status(failed: bool) -> ExitStatus {
-    if failed { ExitStatus::Problems } else { ExitStatus::Clean }
+    if failed {
+        ExitStatus::Problems
+    } else {
+        ExitStatus::Clean
+    }
 }

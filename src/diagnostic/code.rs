@@ -150,7 +150,14 @@ mod tests {
                 format!("| `{code}` | {severity} | {} |", code.documentation())
             })
             .collect();
-        let missing: Vec<&String> = rows.iter().filter(|row| !readme.contains(row.as_str())).collect();
-        assert!(missing.is_empty(), "the README's reference should hold:\n{}", rows.join("\n"));
+        let missing: Vec<&String> = rows
+            .iter()
+            .filter(|row| !readme.contains(row.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the README's reference should hold:\n{}",
+            rows.join("\n")
+        );
     }
 }

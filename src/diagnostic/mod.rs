@@ -142,13 +142,14 @@ impl Diagnostic {
 
     /// Orders diagnostics by file, then position, then code, so output never depends on
     /// which thread finished first.
-    fn sort_key(&self) -> (Option<FileId>, Option<&str>, usize, Code, &str) {
+    fn sort_key(&self) -> (bool, Option<FileId>, Option<&str>, usize, Code, &str) {
         let location = self.primary.as_ref().map(|label| &label.location);
         let output = match location {
             Some(Location::Output { path }) => Some(path.as_str()),
             _ => None,
         };
         (
+            location.is_none(),
             location.and_then(Location::file),
             output,
             location.map_or(0, Location::offset),
@@ -179,7 +180,8 @@ impl Sink {
     /// The diagnostics in a stable order, each problem once: a failure in a shared library
     /// file reached from many entities is reported at its first, with a count of the rest.
     pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut unique: Vec<(Diagnostic, usize)> = Vec::with_capacity(self.diagnostics.len());
         let mut seen: std::collections::HashMap<(Code, String, Option<Location>), usize> =
             std::collections::HashMap::new();
@@ -187,10 +189,26 @@ impl Sink {
             let key = (
                 diagnostic.code,
                 diagnostic.message.clone(),
-                diagnostic.primary.as_ref().map(|label| label.location.clone()),
+                diagnostic
+                    .primary
+                    .as_ref()
+                    .map(|label| label.location.clone()),
             );
             if let Some(&index) = seen.get(&key) {
-                unique[index].1 += 1;
+                let first: Vec<&Location> = unique[index]
+                    .0
+                    .secondary
+                    .iter()
+                    .map(|label| &label.location)
+                    .collect();
+                let this: Vec<&Location> = diagnostic
+                    .secondary
+                    .iter()
+                    .map(|label| &label.location)
+                    .collect();
+                if first != this {
+                    unique[index].1 += 1;
+                }
             } else {
                 seen.insert(key, unique.len());
                 unique.push((diagnostic, 0));

@@ -1,5 +1,5 @@
 //! Argo CD app-of-apps: per cluster, a root Application that syncs the cluster's directory; in
-//! it, an AppProject per team deploying there (only the team's own repositories, only its own
+//! it, an `AppProject` per team deploying there (only the team's own repositories, only its own
 //! namespaces, no cluster-scoped resources) and an Application per deployment. Every manifest
 //! validates against the strict schemas of Argo CD's own CRDs.
 
@@ -109,11 +109,15 @@ struct Role {
 
 pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet, sink: &mut Sink) {
     for (cluster_id, record) in graph.entities(Kind::Cluster) {
-        let Entity::Cluster(cluster) = &record.entity else { continue };
+        let Entity::Cluster(cluster) = &record.entity else {
+            continue;
+        };
         root(graph, cluster_id, cluster, outputs);
         let mut teams: BTreeMap<&str, Vec<(&EntityId, &Service)>> = BTreeMap::new();
         for (service_id, record) in graph.entities(Kind::Service) {
-            let Entity::Service(service) = &record.entity else { continue };
+            let Entity::Service(service) = &record.entity else {
+                continue;
+            };
             let here: Vec<usize> = service
                 .deployments
                 .iter()
@@ -142,8 +146,13 @@ pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet, sink: &mut Sink) {
                     .help("a service has one Application per cluster: merge the deployments"),
                 );
             }
-            teams.entry(service.owner.as_str()).or_default().push((service_id, service));
-            application(graph, cluster_id, cluster, service_id, service, index, outputs);
+            teams
+                .entry(service.owner.as_str())
+                .or_default()
+                .push((service_id, service));
+            application(
+                graph, cluster_id, cluster, service_id, service, index, outputs,
+            );
         }
         for (team, services) in teams {
             project(graph, cluster_id, cluster, team, &services, outputs);
@@ -158,7 +167,7 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The AppProject of `team` on `cluster`: unique per Argo CD namespace.
+/// The `AppProject` of `team` on `cluster`: unique per Argo CD namespace.
 fn project_name(cluster: &EntityId, team: &str) -> String {
     format!("{}-{team}", cluster.name)
 }
@@ -270,7 +279,10 @@ fn project(
 ) {
     let settings = &graph.registry.settings;
     let name = project_name(cluster_id, team);
-    let repos: BTreeSet<String> = services.iter().map(|(_, service)| service.repo.clone()).collect();
+    let repos: BTreeSet<String> = services
+        .iter()
+        .map(|(_, service)| service.repo.clone())
+        .collect();
     let destinations: BTreeSet<Destination> = services
         .iter()
         .flat_map(|(_, service)| service.deployments.iter())
@@ -295,9 +307,18 @@ fn project(
             destinations: destinations.into_iter().collect(),
             cluster_resource_whitelist: Vec::new(),
             namespace_resource_blacklist: vec![
-                GroupKind { group: "", kind: "ResourceQuota" },
-                GroupKind { group: "", kind: "LimitRange" },
-                GroupKind { group: "networking.k8s.io", kind: "NetworkPolicy" },
+                GroupKind {
+                    group: "",
+                    kind: "ResourceQuota",
+                },
+                GroupKind {
+                    group: "",
+                    kind: "LimitRange",
+                },
+                GroupKind {
+                    group: "networking.k8s.io",
+                    kind: "NetworkPolicy",
+                },
             ],
             roles: vec![Role {
                 name: "team",

@@ -99,7 +99,11 @@ fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
             json!({ "services": names(services), "namespaces": namespaces })
         }
         Entity::Service(service) => {
-            let mut clusters: Vec<&str> = service.deployments.iter().map(|d| d.cluster.as_str()).collect();
+            let mut clusters: Vec<&str> = service
+                .deployments
+                .iter()
+                .map(|d| d.cluster.as_str())
+                .collect();
             clusters.sort_unstable();
             clusters.dedup();
             json!({
@@ -121,8 +125,7 @@ fn normalize(entity: &Entity, value: &Value) -> Value {
     let empty_map = || Value::Object(Map::new());
     fields.entry("annotations").or_insert_with(empty_map);
     match entity {
-        Entity::Team(_) => {}
-        Entity::Project(_) => {}
+        Entity::Team(_) | Entity::Project(_) => {}
         Entity::Cluster(_) => {
             fields.entry("nodePools").or_insert_with(empty_list);
         }
@@ -140,8 +143,12 @@ fn normalize(entity: &Entity, value: &Value) -> Value {
             if let Some(Value::Array(deployments)) = fields.get_mut("deployments") {
                 for deployment in deployments {
                     if let Value::Object(deployment) = deployment {
-                        deployment.entry("path").or_insert_with(|| DEFAULT_PATH.into());
-                        deployment.entry("revision").or_insert_with(|| DEFAULT_REVISION.into());
+                        deployment
+                            .entry("path")
+                            .or_insert_with(|| DEFAULT_PATH.into());
+                        deployment
+                            .entry("revision")
+                            .or_insert_with(|| DEFAULT_REVISION.into());
                     }
                 }
             }

@@ -57,7 +57,12 @@ impl OutputSet {
             files: self
                 .files
                 .iter()
-                .map(|(path, file)| (path.as_str(), file.entities.iter().map(ToString::to_string).collect()))
+                .map(|(path, file)| {
+                    (
+                        path.as_str(),
+                        file.entities.iter().map(ToString::to_string).collect(),
+                    )
+                })
                 .collect(),
         };
         json(&manifest)
@@ -84,5 +89,7 @@ fn json(value: &impl Serialize) -> Vec<u8> {
 
 /// YAML, as Kubernetes tools write it.
 fn yaml(value: &impl Serialize) -> Vec<u8> {
-    serde_yaml_ng::to_string(value).expect("outputs serialize").into_bytes()
+    serde_yaml_ng::to_string(value)
+        .expect("outputs serialize")
+        .into_bytes()
 }

@@ -1,4 +1,4 @@
-//! Terraform variable files, in Terraform's conventions: snake_case keys, maps keyed by name so
+//! Terraform variable files, in Terraform's conventions: `snake_case` keys, maps keyed by name so
 //! that `for_each` takes them as they are, every collection present (never null), and `null`
 //! only for an optional scalar that is absent. One file for the teams, and one per cloud
 //! project with everything its Terraform root needs.
@@ -134,10 +134,14 @@ pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
 }
 
 fn teams(graph: &Graph, outputs: &mut OutputSet) {
-    let mut file = TeamsFile { teams: BTreeMap::new() };
+    let mut file = TeamsFile {
+        teams: BTreeMap::new(),
+    };
     let mut entities = Vec::new();
     for (id, record) in graph.entities(Kind::Team) {
-        let Entity::Team(team) = &record.entity else { continue };
+        let Entity::Team(team) = &record.entity else {
+            continue;
+        };
         entities.push(id.clone());
         file.teams.insert(
             &id.name,
@@ -167,16 +171,24 @@ fn teams(graph: &Graph, outputs: &mut OutputSet) {
             },
         );
     }
-    outputs.add("terraform/teams.auto.tfvars.json".to_owned(), super::json(&file), entities);
+    outputs.add(
+        "terraform/teams.auto.tfvars.json".to_owned(),
+        super::json(&file),
+        entities,
+    );
 }
 
 fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
     let registry = &graph.registry;
-    let Entity::Project(project) = &registry.entities[id].entity else { return };
+    let Entity::Project(project) = &registry.entities[id].entity else {
+        return;
+    };
     let mut entities: BTreeSet<EntityId> = BTreeSet::from([id.clone()]);
     let mut clusters = BTreeMap::new();
     for (cluster_id, record) in graph.entities(Kind::Cluster) {
-        let Entity::Cluster(cluster) = &record.entity else { continue };
+        let Entity::Cluster(cluster) = &record.entity else {
+            continue;
+        };
         if cluster.project != id.name {
             continue;
         }
@@ -230,7 +242,9 @@ fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
         team_access: BTreeMap::new(),
     };
     for (service_id, record) in graph.entities(Kind::Service) {
-        let Entity::Service(service) = &record.entity else { continue };
+        let Entity::Service(service) = &record.entity else {
+            continue;
+        };
         let here: Vec<_> = service
             .deployments
             .iter()
@@ -260,8 +274,14 @@ fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
     }
     for (team, access) in &mut file.team_access {
         let team_id = EntityId::new(Kind::Team, *team);
-        if let Some(Entity::Team(team)) = registry.entities.get(&team_id).map(|record| &record.entity) {
-            access.members = team.members.iter().map(|member| member.email.clone()).collect();
+        if let Some(Entity::Team(team)) =
+            registry.entities.get(&team_id).map(|record| &record.entity)
+        {
+            access.members = team
+                .members
+                .iter()
+                .map(|member| member.email.clone())
+                .collect();
             entities.insert(team_id);
         }
     }

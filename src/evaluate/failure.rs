@@ -107,9 +107,9 @@ fn with_trace(
             .iter()
             .rev()
             .find(|(location, _)| location.file() == Some(file))
-        {
-            diagnostic = diagnostic.secondary(location.clone(), "while evaluating this");
-        }
+    {
+        diagnostic = diagnostic.secondary(location.clone(), "while evaluating this");
+    }
     let mut lines: Vec<(String, usize)> = Vec::new();
     for (location, description) in frames {
         let line = format!("{}: {description}", position(sources, location));
@@ -142,7 +142,10 @@ fn position(sources: &Sources, location: &Location) -> String {
             let (line, column) = crate::source::LineIndex::new(text).position(text, range.start);
             format!("{}:{line}:{column}", sources.file(*file).path)
         }
-        other => other.file().map(|file| sources.file(file).path.clone()).unwrap_or_default(),
+        other => other
+            .file()
+            .map(|file| sources.file(file).path.clone())
+            .unwrap_or_default(),
     }
 }
 

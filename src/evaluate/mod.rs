@@ -10,7 +10,6 @@ mod imports;
 mod nesting;
 mod resolver;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,8 +40,6 @@ pub(crate) struct Evaluation {
     pub(crate) entities: Vec<(EntityFile, Value)>,
     /// Entity files that failed to evaluate.
     pub(crate) failed: Vec<EntityFile>,
-    /// Which file imports which, as seen during evaluation.
-    pub(crate) imports: BTreeSet<(FileId, FileId)>,
 }
 
 /// Evaluates the settings and every entity file of `sources`.
@@ -53,20 +50,19 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
             .ok_or_else(|| Error::Internal {
                 message: "the settings file vanished".to_owned(),
             })?;
-    imports::check(sources, sink);
     let default_libraries = crate::model::default_library_paths();
-    let (mut settings, mut imports) = run(sources, &default_libraries, &[settings_file], sink)?;
+    let mut settings = run(sources, &default_libraries, &[settings_file], sink)?;
     let settings = settings.pop().flatten();
     let library_paths = settings
         .as_ref()
         .and_then(settings_library_paths)
         .unwrap_or(default_libraries);
+    imports::check(sources, &library_paths, sink);
     let layout = Layout::new(sources, &library_paths, sink).ok_or_else(|| Error::Internal {
         message: "the settings file vanished".to_owned(),
     })?;
     let files: Vec<FileId> = layout.entities.iter().map(|entity| entity.file).collect();
-    let (values, entity_imports) = run(sources, &library_paths, &files, sink)?;
-    imports.extend(entity_imports);
+    let values = run(sources, &library_paths, &files, sink)?;
     let mut entities = Vec::with_capacity(values.len());
     let mut failed = Vec::new();
     for (entity, value) in layout.entities.into_iter().zip(values) {
@@ -80,14 +76,10 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
         settings_file,
         entities,
         failed,
-        imports,
     })
 }
 
 type Outcome = Result<Value, Box<Diagnostic>>;
-
-/// Which file imports which.
-type Imports = BTreeSet<(FileId, FileId)>;
 
 /// Evaluates `files` on worker threads; results come back in the order of `files`.
 fn run(
@@ -95,14 +87,13 @@ fn run(
     library_paths: &[String],
     files: &[FileId],
     sink: &mut Sink,
-) -> Result<(Vec<Option<Value>>, Imports)> {
+) -> Result<Vec<Option<Value>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().div_ceil(16))
         .max(1);
     let next = AtomicUsize::new(0);
     let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
-    let mut imports = BTreeSet::new();
     std::thread::scope(|scope| -> Result<()> {
         let mut handles = Vec::with_capacity(threads);
         for _ in 0..threads {
@@ -117,19 +108,18 @@ fn run(
                         let Some(&file) = files.get(index) else { break };
                         done.push((index, worker.evaluate(file)));
                     }
-                    (done, worker.resolver().edges())
+                    done
                 })
                 .map_err(|source| Error::Thread { source })?;
             handles.push(handle);
         }
         for handle in handles {
-            let (done, edges) = handle.join().map_err(|_| Error::Internal {
+            let done = handle.join().map_err(|_| Error::Internal {
                 message: "an evaluation thread panicked".to_owned(),
             })?;
             for (index, outcome) in done {
                 outcomes[index] = Some(outcome);
             }
-            imports.extend(edges);
         }
         Ok(())
     })?;
@@ -144,7 +134,7 @@ fn run(
             None => None,
         })
         .collect();
-    Ok((values, imports))
+    Ok(values)
 }
 
 /// One thread's evaluator.
@@ -182,37 +172,43 @@ impl Worker {
             Content::Binary(bytes) => {
                 let valid =
                     std::str::from_utf8(bytes).map_or_else(|error| error.valid_up_to(), |_| 0);
-                return Err(Box::new(Diagnostic::error(
-                    Code::NonUtf8,
-                    format!("`{}` is not valid UTF-8", source.path),
-                )
-                .primary(
-                    Location::File { file },
-                    format!("invalid byte at offset {valid}"),
-                )
-                .help("save the file as UTF-8")));
+                return Err(Box::new(
+                    Diagnostic::error(
+                        Code::NonUtf8,
+                        format!("`{}` is not valid UTF-8", source.path),
+                    )
+                    .primary(
+                        Location::File { file },
+                        format!("invalid byte at offset {valid}"),
+                    )
+                    .help("save the file as UTF-8"),
+                ));
             }
             Content::Escape { target } => {
-                return Err(Box::new(Diagnostic::error(
-                    Code::ImportEscape,
-                    format!("`{}` links outside the registry root", source.path),
-                )
-                .primary(Location::File { file }, format!("links to `{target}`"))
-                .help("keep entity files inside the registry root")));
+                return Err(Box::new(
+                    Diagnostic::error(
+                        Code::ImportEscape,
+                        format!("`{}` links outside the registry root", source.path),
+                    )
+                    .primary(Location::File { file }, format!("links to `{target}`"))
+                    .help("keep entity files inside the registry root"),
+                ));
             }
         };
         if let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
-            return Err(Box::new(Diagnostic::error(
-                Code::NestingTooDeep,
-                format!("`{}` is nested too deeply to parse", source.path),
-            )
-            .primary(
-                Location::Span {
-                    file,
-                    range: offset..offset + 1,
-                },
-                format!("more than {MAX_SOURCE_NESTING} levels deep here"),
-            )));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::NestingTooDeep,
+                    format!("`{}` is nested too deeply to parse", source.path),
+                )
+                .primary(
+                    Location::Span {
+                        file,
+                        range: offset..offset + 1,
+                    },
+                    format!("more than {MAX_SOURCE_NESTING} levels deep here"),
+                ),
+            ));
         }
         let resolver = self.resolver();
         resolver.reset();
@@ -224,33 +220,35 @@ impl Worker {
         let converted = value
             .map_err(ConvertError::Jsonnet)
             .and_then(|value| to_json(&value));
-        converted.map_err(|error| Box::new(match error {
-            ConvertError::Jsonnet(error) => {
-                failure::diagnostic(&self.sources, file, &error, resolver.failure())
-            }
-            ConvertError::TooDeep { pointer } => Diagnostic::error(
-                Code::NestingTooDeep,
-                format!(
-                    "`{}` evaluates to a value nested more than {} levels deep",
-                    source.path,
-                    convert::MAX_VALUE_NESTING
-                ),
-            )
-            .primary(Location::File { file }, "evaluated from here")
-            .note(format!("at {pointer}")),
-            ConvertError::Function { pointer } => Diagnostic::error(
-                Code::SchemaViolation,
-                format!(
-                    "`{}` evaluates to a function where data is expected",
-                    source.path
-                ),
-            )
-            .primary(Location::File { file }, "evaluated from here")
-            .note(format!(
-                "at {}",
-                if pointer.is_empty() { "/" } else { &pointer }
-            ))
-            .help("call the function, or remove it from the output with `::` (a hidden field)"),
-        }))
+        converted.map_err(|error| {
+            Box::new(match error {
+                ConvertError::Jsonnet(error) => {
+                    failure::diagnostic(&self.sources, file, &error, resolver.failure())
+                }
+                ConvertError::TooDeep { pointer } => Diagnostic::error(
+                    Code::NestingTooDeep,
+                    format!(
+                        "`{}` evaluates to a value nested more than {} levels deep",
+                        source.path,
+                        convert::MAX_VALUE_NESTING
+                    ),
+                )
+                .primary(Location::File { file }, "evaluated from here")
+                .note(format!("at {pointer}")),
+                ConvertError::Function { pointer } => Diagnostic::error(
+                    Code::SchemaViolation,
+                    format!(
+                        "`{}` evaluates to a function where data is expected",
+                        source.path
+                    ),
+                )
+                .primary(Location::File { file }, "evaluated from here")
+                .note(format!(
+                    "at {}",
+                    if pointer.is_empty() { "/" } else { &pointer }
+                ))
+                .help("call the function, or remove it from the output with `::` (a hidden field)"),
+            })
+        })
     }
 }

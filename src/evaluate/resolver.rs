@@ -1,10 +1,9 @@
 //! The import resolver: every `import` is answered from [`Sources`] alone. A path is resolved
 //! lexically, first next to the importing file, then on each library path; one that is
 //! absolute, climbs above the root, or crosses a symbolic link leading out is refused and
-//! nothing is read. The resolver also records which file imports which.
+//! nothing is read.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jrsonnet_evaluator::{
@@ -37,7 +36,6 @@ pub(super) enum ImportFailure {
 
 #[derive(Default)]
 struct Log {
-    edges: BTreeSet<(FileId, FileId)>,
     failure: Option<ImportFailure>,
 }
 
@@ -66,10 +64,6 @@ impl Resolver {
         self.log.borrow().failure.clone()
     }
 
-    pub(super) fn edges(&self) -> BTreeSet<(FileId, FileId)> {
-        std::mem::take(&mut self.log.borrow_mut().edges)
-    }
-
     fn fail(&self, failure: ImportFailure, message: String) -> jrsonnet_evaluator::Error {
         self.log.borrow_mut().failure = Some(failure);
         ErrorKind::RuntimeError(message.into()).into()
@@ -93,9 +87,10 @@ impl Resolver {
             };
             for path in self.sources.paths() {
                 if let Some(rest) = path.strip_prefix(&prefix)
-                    && !rest.contains('/') {
-                        candidates.push((rest.to_owned(), path.to_owned()));
-                    }
+                    && !rest.contains('/')
+                {
+                    candidates.push((rest.to_owned(), path.to_owned()));
+                }
             }
         }
         let near = suggest(name, candidates.iter().map(|(file, _)| file.as_str()))?;
@@ -146,10 +141,7 @@ impl ImportResolver for Resolver {
             if crosses_escape(&self.sources, &candidate) {
                 return Err(escape(self));
             }
-            if let Some(file) = self.sources.get(&candidate) {
-                if let Some(importer) = self.sources.get(importer) {
-                    self.log.borrow_mut().edges.insert((importer, file));
-                }
+            if self.sources.get(&candidate).is_some() {
                 return Ok(SourcePath::new(SourceVirtual(IStr::from(
                     candidate.as_str(),
                 ))));
@@ -174,12 +166,13 @@ impl ImportResolver for Resolver {
         match &self.sources.file(file).content {
             Content::Text(text) => {
                 if is_jsonnet(path)
-                    && let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
-                        return Err(self.fail(
-                            ImportFailure::TooDeep { file, offset },
-                            format!("`{path}` is nested too deeply"),
-                        ));
-                    }
+                    && let Some(offset) = too_deep(text, MAX_SOURCE_NESTING)
+                {
+                    return Err(self.fail(
+                        ImportFailure::TooDeep { file, offset },
+                        format!("`{path}` is nested too deeply"),
+                    ));
+                }
                 Ok(text.as_bytes().to_vec())
             }
             Content::Binary(bytes) => Ok(bytes.to_vec()),
@@ -210,9 +203,10 @@ pub(super) fn crosses_escape(sources: &Sources, path: &str) -> bool {
         }
         prefix.push_str(segment);
         if let Some(file) = sources.get(&prefix)
-            && matches!(sources.file(file).content, Content::Escape { .. }) {
-                return true;
-            }
+            && matches!(sources.file(file).content, Content::Escape { .. })
+        {
+            return true;
+        }
     }
     false
 }

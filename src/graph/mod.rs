@@ -81,7 +81,10 @@ impl Graph {
     }
 
     /// The entities of one kind, with their typed fields.
-    pub(crate) fn entities(&self, kind: Kind) -> impl Iterator<Item = (&EntityId, &crate::model::Record)> {
+    pub(crate) fn entities(
+        &self,
+        kind: Kind,
+    ) -> impl Iterator<Item = (&EntityId, &crate::model::Record)> {
         self.registry
             .entities
             .range(EntityId::new(kind, String::new())..)
@@ -216,7 +219,7 @@ pub(crate) fn reference_location(
     name: &str,
 ) -> Location {
     let text = sources.text(file).map_or("", |text| &**text);
-    match locate::string(text, name).or_else(|| locate::key(text, pointer)) {
+    match locate::value(text, pointer, Some(name)) {
         Some(range) => Location::Span { file, range },
         None => Location::Entity {
             file,

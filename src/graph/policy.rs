@@ -29,73 +29,67 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
             if service.tier == 1
                 && cluster.environment == Environment::Production
                 && deployment.replicas < 2
-                && let Some(severity) = settings.severity(Code::Tier1Replicas) {
-                    let replicas = format!("{pointer}/replicas");
-                    let location = locate::key(text, &replicas).map_or_else(
-                        || {
-                            reference_location(
-                                sources,
-                                record.file,
-                                id,
-                                &replicas,
-                                &deployment.cluster,
-                            )
-                        },
-                        |range| crate::diagnostic::Location::Span {
-                            file: record.file,
-                            range,
-                        },
-                    );
-                    sink.push(
-                        Diagnostic::new(
-                            Code::Tier1Replicas,
-                            severity,
-                            format!(
-                                "tier-1 service `{}` runs {} replica{} on production cluster `{}`",
-                                id.name,
-                                deployment.replicas,
-                                if deployment.replicas == 1 { "" } else { "s" },
-                                deployment.cluster
-                            ),
-                        )
-                        .primary(location, "fewer than 2 replicas")
-                        .help("run at least 2 replicas in production, or lower the service's tier"),
-                    );
-                }
+                && let Some(severity) = settings.severity(Code::Tier1Replicas)
+            {
+                let replicas = format!("{pointer}/replicas");
+                let location = locate::key(text, &replicas).map_or_else(
+                    || reference_location(sources, record.file, id, &replicas, &deployment.cluster),
+                    |range| crate::diagnostic::Location::Span {
+                        file: record.file,
+                        range,
+                    },
+                );
+                sink.push(
+                    Diagnostic::new(
+                        Code::Tier1Replicas,
+                        severity,
+                        format!(
+                            "tier-1 service `{}` runs {} replica{} on production cluster `{}`",
+                            id.name,
+                            deployment.replicas,
+                            if deployment.replicas == 1 { "" } else { "s" },
+                            deployment.cluster
+                        ),
+                    )
+                    .primary(location, "fewer than 2 replicas")
+                    .help("run at least 2 replicas in production, or lower the service's tier"),
+                );
+            }
             if !settings.allows(service.lifecycle, cluster.environment)
-                && let Some(severity) = settings.severity(Code::LifecycleEnvironment) {
-                    let allowed: Vec<Environment> = settings.allowed(service.lifecycle);
-                    sink.push(
-                        Diagnostic::new(
-                            Code::LifecycleEnvironment,
-                            severity,
-                            format!(
-                                "{} service `{}` deploys to {} cluster `{}`",
-                                service.lifecycle, id.name, cluster.environment, deployment.cluster
-                            ),
-                        )
-                        .primary(
-                            reference_location(
-                                sources,
-                                record.file,
-                                id,
-                                &format!("{pointer}/cluster"),
-                                &deployment.cluster,
-                            ),
-                            format!("a {} cluster", cluster.environment),
-                        )
-                        .note(format!(
-                            "{} services may deploy to {}",
-                            service.lifecycle,
-                            if allowed.is_empty() {
-                                "no environment".to_owned()
-                            } else {
-                                list(&allowed)
-                            }
-                        ))
-                        .help("deploy elsewhere, or change the service's lifecycle"),
-                    );
-                }
+                && let Some(severity) = settings.severity(Code::LifecycleEnvironment)
+            {
+                let allowed: Vec<Environment> = settings.allowed(service.lifecycle);
+                sink.push(
+                    Diagnostic::new(
+                        Code::LifecycleEnvironment,
+                        severity,
+                        format!(
+                            "{} service `{}` deploys to {} cluster `{}`",
+                            service.lifecycle, id.name, cluster.environment, deployment.cluster
+                        ),
+                    )
+                    .primary(
+                        reference_location(
+                            sources,
+                            record.file,
+                            id,
+                            &format!("{pointer}/cluster"),
+                            &deployment.cluster,
+                        ),
+                        format!("a {} cluster", cluster.environment),
+                    )
+                    .note(format!(
+                        "{} services may deploy to {}",
+                        service.lifecycle,
+                        if allowed.is_empty() {
+                            "no environment".to_owned()
+                        } else {
+                            list(&allowed)
+                        }
+                    ))
+                    .help("deploy elsewhere, or change the service's lifecycle"),
+                );
+            }
         }
         if service.lifecycle == Lifecycle::Production {
             for (index, dependency) in service.depends_on.iter().enumerate() {

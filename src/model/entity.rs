@@ -79,12 +79,10 @@ pub(crate) struct NodePool {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Service {
-    pub(crate) description: String,
     pub(crate) owner: String,
     pub(crate) tier: u8,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) repo: String,
-    pub(crate) language: String,
     #[serde(default)]
     pub(crate) depends_on: Vec<String>,
     #[serde(default)]
@@ -99,7 +97,6 @@ pub(crate) struct Deployment {
     pub(crate) cluster: String,
     pub(crate) namespace: String,
     pub(crate) replicas: u32,
-    pub(crate) autoscaling: Option<Autoscaling>,
     #[serde(default = "default_path")]
     pub(crate) path: String,
     #[serde(default = "default_revision")]
@@ -112,13 +109,6 @@ fn default_path() -> String {
 
 fn default_revision() -> String {
     DEFAULT_REVISION.to_owned()
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Autoscaling {
-    pub(crate) max_replicas: u32,
-    pub(crate) target_cpu_percent: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

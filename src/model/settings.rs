@@ -44,8 +44,6 @@ pub(crate) struct Settings {
     pub(crate) revision: String,
     #[serde(default = "default_generated_path")]
     pub(crate) generated_path: String,
-    #[serde(default = "default_library_paths")]
-    pub(crate) library_paths: Vec<String>,
     #[serde(default)]
     policies: BTreeMap<String, PolicySeverity>,
     #[serde(default)]

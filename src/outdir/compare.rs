@@ -14,18 +14,14 @@ pub(crate) struct Drift {
     pub(crate) extra: Vec<String>,
 }
 
-impl Drift {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
-    }
-}
-
 pub(crate) fn compare(outputs: &OutputSet, mut disk: BTreeMap<String, Vec<u8>>) -> Drift {
     let mut drift = Drift::default();
     for (path, file) in &outputs.files {
         match disk.remove(path) {
             None => drift.missing.push(path.clone()),
-            Some(bytes) if bytes != file.bytes => drift.stale.push((path.clone(), bytes, file.bytes.clone())),
+            Some(bytes) if bytes != file.bytes => {
+                drift.stale.push((path.clone(), bytes, file.bytes.clone()));
+            }
             Some(_) => {}
         }
     }
@@ -55,16 +51,25 @@ impl Drift {
                 .to_string();
             diagnostics.push(
                 Diagnostic::error(Code::GeneratedStale, format!("`{}` is stale", shown(path)))
-                    .primary(Location::Output { path: shown(path) }, "differs from what the registry produces")
+                    .primary(
+                        Location::Output { path: shown(path) },
+                        "differs from what the registry produces",
+                    )
                     .help("run `registry build` and commit the result")
                     .attachment(cut(&diff, verbose)),
             );
         }
         for path in self.missing.iter().take(limit) {
             diagnostics.push(
-                Diagnostic::error(Code::GeneratedMissing, format!("`{}` is missing", shown(path)))
-                    .primary(Location::Output { path: shown(path) }, "the registry produces this file")
-                    .help("run `registry build` and commit the result"),
+                Diagnostic::error(
+                    Code::GeneratedMissing,
+                    format!("`{}` is missing", shown(path)),
+                )
+                .primary(
+                    Location::Output { path: shown(path) },
+                    "the registry produces this file",
+                )
+                .help("run `registry build` and commit the result"),
             );
         }
         for path in self.extra.iter().take(limit) {
@@ -81,8 +86,11 @@ impl Drift {
         ] {
             if count > limit {
                 diagnostics.push(
-                    Diagnostic::error(code, format!("{} more {noun} files in `{dir}`", count - limit))
-                        .help("run `registry check --verbose` to list them all"),
+                    Diagnostic::error(
+                        code,
+                        format!("{} more {noun} files in `{dir}`", count - limit),
+                    )
+                    .help("run `registry check --verbose` to list them all"),
                 );
             }
         }

@@ -8,8 +8,8 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub(crate) use compare::{Drift, compare};
-pub(crate) use write::{Written, write};
+pub(crate) use compare::compare;
+pub(crate) use write::write;
 
 use crate::{Error, Result};
 
@@ -33,7 +33,11 @@ fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Resu
             source,
         })?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let path = entry.path();
         let file_type = entry.file_type().map_err(|source| Error::ReadFile {
             path: path.clone(),
@@ -41,6 +45,8 @@ fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Resu
         })?;
         if file_type.is_dir() {
             walk(&path, &relative, files)?;
+        } else if file_type.is_symlink() && path.is_dir() {
+            // Not followed: `build` refuses to write through it, and a link may loop.
         } else {
             let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile { path, source })?;
             files.insert(relative, bytes);

@@ -13,12 +13,16 @@ use crate::{Error, Result};
 /// What a build did.
 #[derive(Debug, Default)]
 pub(crate) struct Written {
-    pub(crate) written: Vec<String>,
+    pub(crate) files: Vec<String>,
     pub(crate) removed: Vec<String>,
     pub(crate) unchanged: usize,
 }
 
-pub(crate) fn write(outputs: &OutputSet, dir: &Path, disk: &BTreeMap<String, Vec<u8>>) -> Result<Written> {
+pub(crate) fn write(
+    outputs: &OutputSet,
+    dir: &Path,
+    disk: &BTreeMap<String, Vec<u8>>,
+) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|source| Error::WriteFile {
         path: dir.to_owned(),
         source,
@@ -67,11 +71,13 @@ pub(crate) fn write(outputs: &OutputSet, dir: &Path, disk: &BTreeMap<String, Vec
                 path: target.clone(),
                 source,
             })?;
-        temporary.persist(&target).map_err(|error| Error::WriteFile {
-            path: target.clone(),
-            source: error.error,
-        })?;
-        report.written.push(path.clone());
+        temporary
+            .persist(&target)
+            .map_err(|error| Error::WriteFile {
+                path: target.clone(),
+                source: error.error,
+            })?;
+        report.files.push(path.clone());
     }
     for path in previous(disk) {
         if outputs.files.contains_key(&path) || !disk.contains_key(&path) {

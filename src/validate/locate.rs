@@ -23,6 +23,22 @@ pub(crate) fn key(text: &str, pointer: &str) -> Option<Range<usize>> {
     find_key(text, last, from).or_else(|| find_key(text, last, 0))
 }
 
+/// The span of the value at `pointer`: its string `literal` when it is written after the key
+/// (or anywhere, when the key is not found), else the key.
+pub(crate) fn value(text: &str, pointer: &str, literal: Option<&str>) -> Option<Range<usize>> {
+    let key = key(text, pointer);
+    let Some(literal) = literal else {
+        return key;
+    };
+    match key {
+        Some(key) => string(&text[key.end..], literal)
+            .filter(|found| found.start < 200)
+            .map(|found| key.end + found.start..key.end + found.end)
+            .or(Some(key)),
+        None => string(text, literal),
+    }
+}
+
 /// The span of a string literal equal to `value` in `text`.
 pub(crate) fn string(text: &str, value: &str) -> Option<Range<usize>> {
     ['\'', '"'].iter().find_map(|quote| {
@@ -70,7 +86,7 @@ fn is_identifier(byte: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{key, string};
+    use super::{key, string, value};
 
     #[test]
     fn finds_fields_and_named_arguments() {
@@ -82,6 +98,9 @@ mod tests {
         );
         assert_eq!(key(text, "/missing"), None);
         assert_eq!(&text[string(text, "payments").unwrap()], "'payments'");
+        let text = "{ name: 'x', slack: 'x' }";
+        assert_eq!(value(text, "/slack", Some("x")).unwrap(), 20..23);
+        assert_eq!(value(text, "/missing", Some("x")).unwrap(), 8..11);
     }
 
     #[test]

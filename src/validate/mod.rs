@@ -57,17 +57,18 @@ pub(crate) fn validate(
             sink,
         );
         if let Some(name) = value.get("name").and_then(Value::as_str)
-            && name != id.name {
-                valid = false;
-                let text = sources.text(file.file).map_or("", |text| &**text);
-                let location = locate::string(text, name).map_or(
-                    Location::File { file: file.file },
-                    |range| Location::Span {
+            && name != id.name
+        {
+            valid = false;
+            let text = sources.text(file.file).map_or("", |text| &**text);
+            let location =
+                locate::string(text, name).map_or(Location::File { file: file.file }, |range| {
+                    Location::Span {
                         file: file.file,
                         range,
-                    },
-                );
-                sink.push(
+                    }
+                });
+            sink.push(
                     Diagnostic::error(
                         Code::NameMismatch,
                         format!("{} `{name}` is declared in a file named `{}`", id.kind, id.name),
@@ -78,7 +79,7 @@ pub(crate) fn validate(
                         id.kind, id.kind, id.name
                     )),
                 );
-            }
+        }
         let entity = valid.then(|| typed(id.kind, &value)).flatten();
         match entity {
             Some(entity) => {
@@ -123,9 +124,7 @@ impl Subject<'_> {
     /// Where `pointer` is, as precisely as the file's text allows.
     fn locate(&self, sources: &Sources, pointer: &str, literal: Option<&str>) -> Location {
         let text = sources.text(self.file).map_or("", |text| &**text);
-        let range = literal
-            .and_then(|literal| locate::string(text, literal))
-            .or_else(|| locate::key(text, pointer));
+        let range = locate::value(text, pointer, literal);
         match (range, self.entity) {
             (Some(range), _) => Location::Span {
                 file: self.file,
@@ -247,17 +246,29 @@ fn check(
         }
     }
     for (pointer, fields) in missing {
-        let (noun, plural) = if fields.len() == 1 { ("field", "") } else { ("fields", "s") };
+        let (noun, plural) = if fields.len() == 1 {
+            ("field", "")
+        } else {
+            ("fields", "s")
+        };
         let location = if pointer.is_empty() {
             Location::File { file: subject.file }
         } else {
             subject.locate(sources, &pointer, None)
         };
-        let place = if pointer.is_empty() { String::new() } else { format!(" at `{pointer}`") };
+        let place = if pointer.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{pointer}`")
+        };
         sink.push(
             Diagnostic::error(
                 Code::SchemaViolation,
-                format!("{} is missing the required {noun} {}{place}", subject.what, list(&fields)),
+                format!(
+                    "{} is missing the required {noun} {}{place}",
+                    subject.what,
+                    list(&fields)
+                ),
             )
             .primary(location, format!("add the missing field{plural}")),
         );

@@ -2,26 +2,30 @@
 
 use crate::test::{Test, project_root, run_in};
 
-const TEAM: &str = "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
+const TEAM: &str =
+    "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
 
 #[test]
 fn the_example_registry_checks_clean() {
     let output = run_in(&project_root(), &["check".into()]);
     assert_eq!(output.status, 0, "{}", output.report());
-    assert!(output.stdout.ends_with(": no problems\n"), "{}", output.stdout);
+    assert!(
+        output.stdout.ends_with(": no problems\n"),
+        "{}",
+        output.stdout
+    );
     assert!(output.stdout.contains("services"));
 }
 
 #[test]
 fn clean_registry() {
-    let output = Test::registry()
-        .file("registry/teams/payments.jsonnet", TEAM)
-        .args(["check"])
-        .run();
-    insta::assert_snapshot!(output.report(), @r"
+    let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
+    assert_eq!(run_in(test.path(), &["build".into()]).status, 0);
+    let output = run_in(test.path(), &["check".into()]);
+    insta::assert_snapshot!(output.report(), @"
     status: 0
     ----- stdout -----
-    checked 1 teams, 0 projects, 0 clusters, 0 services: no problems
+    checked 1 team, 0 projects, 0 clusters, 0 services: no problems
     ----- stderr -----
     ");
 }
@@ -33,11 +37,11 @@ fn problems_exit_1_and_name_the_file_and_line() {
         .file("registry/teams/engineering.jsonnet", "{ name: 'engineering', description: 'All of it', slack: '#eng', members: [] }\n")
         .args(["check"])
         .run();
-    insta::assert_snapshot!(output.report(), @r"
+    insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
     error[unknown-reference]: team `payments` has an unknown parent team `engineerin`
-     --> registry/teams/payments.jsonnet:1:80
+     --> registry/teams/payments.jsonnet:1:87
       |
     1 | { name: 'payments', description: 'Payments', slack: '#payments', members: [], parent: 'engineerin' }
       |                                                                                       ^^^^^^^^^^^^ no team is named `engineerin`
@@ -52,10 +56,21 @@ fn problems_exit_1_and_name_the_file_and_line() {
 #[test]
 fn warnings_exit_0_unless_denied() {
     let test = Test::registry().file("registry/servics/api.jsonnet", "{}");
+    assert_eq!(run_in(test.path(), &["build".into()]).status, 0);
     let output = run_in(test.path(), &["check".into()]);
     assert_eq!(output.status, 0, "{}", output.report());
-    assert!(output.stdout.contains("warning[unknown-file]"), "{}", output.stdout);
-    assert!(output.stdout.contains("did you mean `services/api.jsonnet`?"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("warning[unknown-file]"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("did you mean `services/api.jsonnet`?"),
+        "{}",
+        output.stdout
+    );
     let denied = run_in(test.path(), &["check".into(), "--deny-warnings".into()]);
     assert_eq!(denied.status, 1);
 }
@@ -70,34 +85,70 @@ fn not_a_registry_exits_2() {
     error: cannot read directory `registry`
     caused by: No such file or directory (os error 2)
     ");
-    let output = Test::new().file("registry/teams/x.jsonnet", "{}").args(["check"]).run();
+    let output = Test::new()
+        .file("registry/teams/x.jsonnet", "{}")
+        .args(["check"])
+        .run();
     assert_eq!(output.status, 2);
-    assert!(output.stderr.contains("no registry at `registry`: it has no `registry.jsonnet`"), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("no registry at `registry`: it has no `registry.jsonnet`"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let output = Test::new().args(["check", "--format", "yaml"]).run();
     assert_eq!(output.status, 2);
-    assert!(output.stderr.contains("invalid value 'yaml'"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("invalid value 'yaml'"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[test]
 fn root_and_directory_options() {
     let test = Test::new()
         .file("repo/reg/registry.jsonnet", crate::test::SETTINGS)
-        .file("repo/reg/teams/payments.jsonnet", TEAM.replace("#payments", "payments"));
-    let output = run_in(test.path(), &["-C".into(), "repo".into(), "--root".into(), "reg".into(), "check".into(), "--format".into(), "concise".into()]);
-    insta::assert_snapshot!(output.report(), @r#"
+        .file(
+            "repo/reg/teams/payments.jsonnet",
+            TEAM.replace("#payments", "payments"),
+        );
+    let output = run_in(
+        test.path(),
+        &[
+            "-C".into(),
+            "repo".into(),
+            "--root".into(),
+            "reg".into(),
+            "check".into(),
+            "--format".into(),
+            "concise".into(),
+        ],
+    );
+    insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
     reg/teams/payments.jsonnet:1:53: error[schema-violation]: team `payments` has an invalid value at `/slack`
-    checked 0 teams, 0 projects, 0 clusters, 0 services: 1 error
+    checked 1 team, 0 projects, 0 clusters, 0 services: 1 error
     ----- stderr -----
-    "#);
-    let missing = run_in(test.path(), &["-C".into(), "nowhere".into(), "check".into()]);
+    ");
+    let missing = run_in(
+        test.path(),
+        &["-C".into(), "nowhere".into(), "check".into()],
+    );
     assert_eq!(missing.status, 2);
-    assert!(missing.stderr.contains("cannot change to directory `nowhere`"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("cannot change to directory `nowhere`"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -106,10 +157,10 @@ fn github_annotations() {
         .file("registry/teams/payments.jsonnet", "{\n  name: 'payments',\n  description: 'Payments',\n  slack: '#payments',\n  members: [],\n  parnt: 'x',\n}\n")
         .args(["check", "--format", "github"])
         .run();
-    insta::assert_snapshot!(output.report(), @r"
+    insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
-    ::error file=registry/teams/payments.jsonnet,line=6,col=3,endLine=6,endColumn=8,title=registry unknown-field::team `payments` has an unknown field `parnt`%0Ahelp: did you mean `parent`?
+    ::error file=registry/teams/payments.jsonnet,line=6,col=3,endLine=6,endColumn=8,title=registry schema-violation::team `payments` has an unknown field `parnt`%0Ahelp: did you mean `parent`?
     ----- stderr -----
     ");
 }
@@ -121,20 +172,61 @@ fn json_report() {
         .args(["check", "--format", "json"])
         .run();
     assert_eq!(output.status, 1);
-    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-    insta::assert_json_snapshot!(report, @"");
+    let _: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    insta::assert_snapshot!(output.stdout, @r#"
+    {
+      "diagnostics": [
+        {
+          "code": "schema-violation",
+          "severity": "error",
+          "message": "team `payments` has an unknown field `tier`",
+          "location": {
+            "path": "registry/teams/payments.jsonnet",
+            "line": 1,
+            "column": 79,
+            "endLine": 1,
+            "endColumn": 83,
+            "message": "unknown field"
+          },
+          "related": [],
+          "notes": [],
+          "help": "the fields allowed here are `annotations`, `description`, `members`, `name`, `onCall`, `parent`, and `slack`"
+        }
+      ],
+      "errors": 1,
+      "warnings": 0
+    }
+    "#);
 }
 
 #[test]
 fn every_problem_in_one_run() {
     let output = Test::registry()
-        .file("registry/teams/a.jsonnet", "{ name: 'a', description: 'A', slack: '#a', members: [], bogus: 1 }")
-        .file("registry/teams/b.jsonnet", "{ name: 'b', description: 'B', slack: '#b', members: [], parent: 'zzz' }")
-        .file("registry/teams/c.jsonnet", "{ name: 'c', description: 'C', slack: '#c', members: [] } +")
+        .file(
+            "registry/teams/a.jsonnet",
+            "{ name: 'a', description: 'A', slack: '#a', members: [], bogus: 1 }",
+        )
+        .file(
+            "registry/teams/b.jsonnet",
+            "{ name: 'b', description: 'B', slack: '#b', members: [], parent: 'zzz' }",
+        )
+        .file(
+            "registry/teams/c.jsonnet",
+            "{ name: 'c', description: 'C', slack: '#c', members: [] } +",
+        )
         .file("registry/teams/d.jsonnet", "error 'boom'")
         .args(["check", "--format", "concise"])
         .run();
-    insta::assert_snapshot!(output.report(), @"");
+    insta::assert_snapshot!(output.report(), @"
+    status: 1
+    ----- stdout -----
+    registry/teams/a.jsonnet:1:58: error[schema-violation]: team `a` has an unknown field `bogus`
+    registry/teams/b.jsonnet:1:66: error[unknown-reference]: team `b` has an unknown parent team `zzz`
+    registry/teams/c.jsonnet:1:60: error[jsonnet-syntax]: syntax error: unexpected end of file
+    registry/teams/d.jsonnet:1:1: error[jsonnet-eval]: boom
+    checked 4 teams, 0 projects, 0 clusters, 0 services: 4 errors
+    ----- stderr -----
+    ");
 }
 
 #[test]

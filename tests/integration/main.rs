@@ -1,6 +1,8 @@
 //! Integration tests: the real binary on real registries, in one test binary.
 
+mod build;
 mod check;
+mod consumers;
 mod corpus;
 mod readme;
 mod test;
@@ -15,7 +17,10 @@ fn no_forgotten_test_files() {
         if path.extension().is_some_and(|extension| extension == "rs") {
             let stem = path.file_stem().unwrap().to_str().unwrap();
             if stem != "main" {
-                assert!(main.contains(&format!("mod {stem};")), "tests/integration/{stem}.rs is not listed in main.rs");
+                assert!(
+                    main.contains(&format!("mod {stem};")),
+                    "tests/integration/{stem}.rs is not listed in main.rs"
+                );
             }
         }
     }

@@ -17,7 +17,11 @@ pub(crate) fn codes(readme: &str) -> Vec<String> {
         .lines()
         .skip_while(|line| !line.starts_with('|'))
         .take_while(|line| line.starts_with('|'))
-        .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(code, _)| code.to_owned()))
+        .filter_map(|line| {
+            line.strip_prefix("| `")?
+                .split_once('`')
+                .map(|(code, _)| code.to_owned())
+        })
         .collect()
 }
 
@@ -43,8 +47,20 @@ fn ci_runs_the_test_command_of_the_quick_start() {
     let readme = readme();
     let quick_start = readme.split("## Quick start").nth(1).unwrap();
     let block = quick_start.split("```").nth(1).unwrap();
-    let commands: Vec<&str> = block.lines().skip(1).filter(|line| !line.trim().is_empty()).collect();
-    assert_eq!(commands.len(), 2, "the quick start is two commands: {commands:?}");
+    let commands: Vec<&str> = block
+        .lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "the quick start is two commands: {commands:?}"
+    );
     let ci = std::fs::read_to_string(project_root().join(".ci/run")).unwrap();
-    assert!(ci.contains(commands[1]), "`.ci/run` does not run `{}`", commands[1]);
+    assert!(
+        ci.contains(commands[1]),
+        "`.ci/run` does not run `{}`",
+        commands[1]
+    );
 }

@@ -21,9 +21,10 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, styled: bool) -
     let mut files: Vec<crate::source::FileId> = Vec::new();
     for (label, _) in &labels {
         if let Location::Span { file, .. } = label.location
-            && !files.contains(&file) {
-                files.push(file);
-            }
+            && !files.contains(&file)
+        {
+            files.push(file);
+        }
     }
     let mut notes: Vec<String> = Vec::new();
     for file in &files {
@@ -31,15 +32,16 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, styled: bool) -
         let mut snippet = Snippet::source(text).path(sources.display_path(*file));
         for (label, primary) in &labels {
             if let Location::Span { file: at, range } = &label.location
-                && at == file {
-                    let kind = if *primary {
-                        AnnotationKind::Primary
-                    } else {
-                        AnnotationKind::Context
-                    };
-                    let range = range.start.min(text.len())..range.end.min(text.len());
-                    snippet = snippet.annotation(kind.span(range).label(label.message.as_str()));
-                }
+                && at == file
+            {
+                let kind = if *primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                let range = range.start.min(text.len())..range.end.min(text.len());
+                snippet = snippet.annotation(kind.span(range).label(label.message.as_str()));
+            }
         }
         group = group.element(snippet);
     }

@@ -92,6 +92,7 @@ pub(crate) fn render(
                     text.push_str(attachment);
                     text.push('\n');
                 }
+                text.push('\n');
                 text
             })
             .collect(),

