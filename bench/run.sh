@@ -68,7 +68,7 @@ fi
 if [ -z "${JRSONNET:-}" ]; then
   export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
   if ! command -v jrsonnet > /dev/null; then
-    version="$(awk '/^name = "jrsonnet-evaluator"$/ { getline; gsub(/[" ]|version=/, ""); print; exit }' "$REPO/Cargo.lock")"
+    version="$(awk -F'"' '/^name = "jrsonnet-evaluator"$/ { getline; print $2; exit }' "$REPO/Cargo.lock")"
     say "==> cargo install --locked jrsonnet ${version:+--version $version}"
     if ! { [ -n "$version" ] && cargo install --locked jrsonnet --version "$version"; }; then
       cargo install --locked jrsonnet || die "could not install jrsonnet; set JRSONNET to a jrsonnet binary"
@@ -136,8 +136,9 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rows=()
 for n in "${sizes[@]}"; do
   dir="$OUT/$n"
-  SAMPLES="$(mktemp)"
   mkdir -p "$SCRATCH"
+  SAMPLES="$SCRATCH/samples-$n"
+  : > "$SAMPLES"
   labels=("jrsonnet -J lib all.libsonnet")
   for command in "${COMMANDS[@]}"; do labels+=("registry $command"); done
   for run in $(seq "$RUNS"); do
@@ -162,14 +163,13 @@ for n in "${sizes[@]}"; do
       'BEGIN { printf "| %d | `%s` | %.2f | %.2f | %.0f | %s |", n, label, wall, cpu, rss / 1024,
                (base > 0 ? sprintf("%.2f", wall / base) : "-") }')")
   done
-  rm -f "$SAMPLES"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- Report ------------------------------------------------------------------------------------
 
 {
-  echo "registry $("$REGISTRY" --version | awk '{ print $NF }') ($(cd "$REPO" && git rev-parse --short HEAD 2> /dev/null || echo '?')), $("$JRSONNET" --version 2>&1 | head -n 1), $(rustc --version 2> /dev/null | cut -d' ' -f1-2)"
+  echo "registry $("$REGISTRY" --version | awk '{ print $NF }') ($(cd "$REPO" && git describe --always --dirty 2> /dev/null || echo '?')), $("$JRSONNET" --version 2>&1 | head -n 1), $(rustc --version 2> /dev/null | cut -d' ' -f1-2)"
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average $load_before before, $load_after after; median of $RUNS runs"
   echo
   echo "| services | command | wall s | cpu s | peak MiB | wall / jrsonnet |"

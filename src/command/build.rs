@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::{BuildArgs, Format};
-use crate::outdir::{read_tree, write};
+use crate::outdir::write;
 use crate::output::Output;
 use crate::pipeline::compile_dir;
 use crate::{ExitStatus, Result};
@@ -19,8 +19,7 @@ pub(crate) fn run(root: &Path, args: &BuildArgs, out: &mut Output) -> Result<Exi
         return Ok(super::status(true));
     }
     let dir = compiled.output_dir(root, args.out.as_deref());
-    let disk = read_tree(&dir)?;
-    let written = write(outputs, &dir, &disk)?;
+    let written = write(outputs, &dir)?;
     if matches!(args.report.format, Format::Human | Format::Concise) {
         out.print(&format!(
             "{}: {} written, {} removed, {} unchanged\n",

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::CheckArgs;
-use crate::outdir::{compare, read_tree};
+use crate::outdir::compare;
 use crate::output::Output;
 use crate::pipeline::compile_dir;
 use crate::{ExitStatus, Result};
@@ -14,8 +14,7 @@ pub(crate) fn run(root: &Path, args: &CheckArgs, out: &mut Output) -> Result<Exi
     let mut drift = Vec::new();
     if let Some(outputs) = &compiled.outputs {
         let dir = compiled.output_dir(root, args.out.as_deref());
-        let disk = read_tree(&dir)?;
-        drift = compare(outputs, disk).diagnostics(&dir.to_string_lossy(), args.verbose);
+        drift = compare(outputs, &dir)?.diagnostics(&dir.to_string_lossy(), args.verbose);
     }
     let failed = super::report(&mut compiled, drift, &args.report, out);
     Ok(super::status(failed))

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::OutputSet;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink};
-use crate::graph::Graph;
+use crate::graph::{Graph, Relation};
 use crate::model::{Cluster, Entity, EntityId, Kind, Lifecycle, Service};
 
 const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -107,56 +107,54 @@ struct Role {
     policies: Vec<String>,
 }
 
-pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet, sink: &mut Sink) {
-    for (cluster_id, record) in graph.entities(Kind::Cluster) {
-        let Entity::Cluster(cluster) = &record.entity else {
+/// The root Application of one cluster, and everything its directory holds.
+pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet, sink: &mut Sink) {
+    let Entity::Cluster(cluster) = &graph.registry.entities[cluster_id].entity else {
+        return;
+    };
+    root(graph, cluster_id, cluster, outputs);
+    let mut teams: BTreeMap<&str, Vec<(&EntityId, &Service)>> = BTreeMap::new();
+    for service_id in graph.referrers(cluster_id, Relation::Cluster) {
+        let record = &graph.registry.entities[service_id];
+        let Entity::Service(service) = &record.entity else {
             continue;
         };
-        root(graph, cluster_id, cluster, outputs);
-        let mut teams: BTreeMap<&str, Vec<(&EntityId, &Service)>> = BTreeMap::new();
-        for (service_id, record) in graph.entities(Kind::Service) {
-            let Entity::Service(service) = &record.entity else {
-                continue;
-            };
-            let here: Vec<usize> = service
-                .deployments
-                .iter()
-                .enumerate()
-                .filter(|(_, deployment)| deployment.cluster == cluster_id.name)
-                .map(|(index, _)| index)
-                .collect();
-            let Some(&index) = here.first() else { continue };
-            if here.len() > 1 {
-                sink.push(
-                    Diagnostic::error(
-                        Code::EmitConflict,
-                        format!(
-                            "service `{}` deploys to cluster `{}` more than once",
-                            service_id.name, cluster_id.name
-                        ),
-                    )
-                    .primary(
-                        Location::Entity {
-                            file: record.file,
-                            entity: service_id.clone(),
-                            pointer: format!("/deployments/{}", here[1]),
-                        },
-                        "a second deployment to the same cluster",
-                    )
-                    .help("a service has one Application per cluster: merge the deployments"),
-                );
-            }
-            teams
-                .entry(service.owner.as_str())
-                .or_default()
-                .push((service_id, service));
-            application(
-                graph, cluster_id, cluster, service_id, service, index, outputs,
+        let here: Vec<usize> = service
+            .deployments
+            .iter()
+            .enumerate()
+            .filter(|(_, deployment)| deployment.cluster == cluster_id.name)
+            .map(|(index, _)| index)
+            .collect();
+        let Some(&index) = here.first() else { continue };
+        if here.len() > 1 {
+            sink.push(
+                Diagnostic::error(
+                    Code::EmitConflict,
+                    format!(
+                        "service `{}` deploys to cluster `{}` more than once",
+                        service_id.name, cluster_id.name
+                    ),
+                )
+                .primary(
+                    Location::Entity {
+                        file: record.file,
+                        entity: service_id.clone(),
+                        pointer: format!("/deployments/{}", here[1]),
+                    },
+                    "a second deployment to the same cluster",
+                )
+                .help("a service has one Application per cluster: merge the deployments"),
             );
         }
-        for (team, services) in teams {
-            project(graph, cluster_id, cluster, team, &services, outputs);
-        }
+        teams
+            .entry(service.owner.as_str())
+            .or_default()
+            .push((service_id, service));
+        application(cluster_id, cluster, service_id, service, index, outputs);
+    }
+    for (team, services) in teams {
+        project(graph, cluster_id, cluster, team, &services, outputs);
     }
 }
 
@@ -212,7 +210,6 @@ fn root(graph: &Graph, id: &EntityId, cluster: &Cluster, outputs: &mut OutputSet
 }
 
 fn application(
-    graph: &Graph,
     cluster_id: &EntityId,
     cluster: &Cluster,
     id: &EntityId,
@@ -261,7 +258,6 @@ fn application(
         },
     };
     let owner = EntityId::new(Kind::Team, service.owner.clone());
-    let _ = graph;
     outputs.add(
         format!("argocd/clusters/{}/apps/{}.yaml", cluster_id.name, id.name),
         super::yaml(&manifest),

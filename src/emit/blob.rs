@@ -23,28 +23,41 @@ struct Blob<'a> {
     org: &'a str,
     repo: &'a str,
     revision: &'a str,
-    teams: BTreeMap<&'a str, Entry>,
-    projects: BTreeMap<&'a str, Entry>,
-    clusters: BTreeMap<&'a str, Entry>,
-    services: BTreeMap<&'a str, Entry>,
+    teams: BTreeMap<&'a str, Entry<'a>>,
+    projects: BTreeMap<&'a str, Entry<'a>>,
+    clusters: BTreeMap<&'a str, Entry<'a>>,
+    services: BTreeMap<&'a str, Entry<'a>>,
 }
 
-#[derive(Serialize)]
-struct Entry {
-    spec: Value,
+/// One entity in the blob; its value is parsed from its compact JSON only while it is written.
+struct Entry<'a> {
+    entity: &'a Entity,
+    json: &'a str,
     relations: Value,
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeStruct as _};
+        let value: Value = serde_json::from_str(self.json).map_err(S::Error::custom)?;
+        let mut entry = serializer.serialize_struct("Entry", 2)?;
+        entry.serialize_field("spec", &normalize(self.entity, value))?;
+        entry.serialize_field("relations", &self.relations)?;
+        entry.end()
+    }
 }
 
 pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
     let settings = &graph.registry.settings;
-    let entries = |kind: Kind| -> BTreeMap<&str, Entry> {
+    let entries = |kind: Kind| -> BTreeMap<&str, Entry<'_>> {
         graph
             .entities(kind)
             .map(|(id, record)| {
                 (
                     id.name.as_str(),
                     Entry {
-                        spec: normalize(&record.entity, &record.value),
+                        entity: &record.entity,
+                        json: &record.json,
                         relations: relations(graph, id, &record.entity),
                     },
                 )
@@ -108,7 +121,6 @@ fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
             clusters.dedup();
             json!({
                 "dependents": names(graph.referrers(id, Relation::DependsOn)),
-                "transitiveDependents": names(graph.dependents(id)),
                 "clusters": clusters,
             })
         }
@@ -116,8 +128,7 @@ fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
 }
 
 /// The value with every optional collection present and deployment defaults filled in.
-fn normalize(entity: &Entity, value: &Value) -> Value {
-    let mut value = value.clone();
+fn normalize(entity: &Entity, mut value: Value) -> Value {
     let Value::Object(fields) = &mut value else {
         return value;
     };

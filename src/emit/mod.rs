@@ -7,12 +7,13 @@ mod blob;
 mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
 use crate::diagnostic::Sink;
 use crate::graph::Graph;
-use crate::model::EntityId;
+use crate::model::{EntityId, Kind};
 
 pub(crate) use self::blob::API_VERSION;
 
@@ -69,12 +70,64 @@ impl OutputSet {
     }
 }
 
-/// Renders every output of `graph`.
+/// One independent piece of emission.
+enum Job<'a> {
+    Blob,
+    Teams,
+    Project(&'a EntityId),
+    Cluster(&'a EntityId),
+}
+
+/// Renders every output of `graph`, the independent pieces on every core.
 pub(crate) fn emit(graph: &Graph, sink: &mut Sink) -> OutputSet {
+    let jobs: Vec<Job> = [Job::Blob, Job::Teams]
+        .into_iter()
+        .chain(
+            graph
+                .entities(Kind::Project)
+                .map(|(id, _)| Job::Project(id)),
+        )
+        .chain(
+            graph
+                .entities(Kind::Cluster)
+                .map(|(id, _)| Job::Cluster(id)),
+        )
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, OutputSet, Sink)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(jobs.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { break };
+                        let mut outputs = OutputSet::default();
+                        let mut sink = Sink::default();
+                        match job {
+                            Job::Blob => blob::emit(graph, &mut outputs),
+                            Job::Teams => terraform::teams(graph, &mut outputs),
+                            Job::Project(id) => terraform::project(graph, id, &mut outputs),
+                            Job::Cluster(id) => argocd::emit(graph, id, &mut outputs, &mut sink),
+                        }
+                        done.push((index, outputs, sink));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("emitters do not panic"))
+            .collect()
+    });
+    done.sort_by_key(|(index, _, _)| *index);
     let mut outputs = OutputSet::default();
-    blob::emit(graph, &mut outputs);
-    terraform::emit(graph, &mut outputs);
-    argocd::emit(graph, &mut outputs, sink);
+    for (_, part, part_sink) in done {
+        outputs.files.extend(part.files);
+        sink.append(part_sink);
+    }
     let manifest = outputs.manifest();
     outputs.add(MANIFEST.to_owned(), manifest, []);
     outputs

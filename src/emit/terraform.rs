@@ -126,14 +126,8 @@ struct AccessVars {
     buckets: BTreeSet<String>,
 }
 
-pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
-    teams(graph, outputs);
-    for (id, _) in graph.entities(Kind::Project) {
-        project(graph, id, outputs);
-    }
-}
-
-fn teams(graph: &Graph, outputs: &mut OutputSet) {
+/// The teams' variables.
+pub(super) fn teams(graph: &Graph, outputs: &mut OutputSet) {
     let mut file = TeamsFile {
         teams: BTreeMap::new(),
     };
@@ -178,7 +172,8 @@ fn teams(graph: &Graph, outputs: &mut OutputSet) {
     );
 }
 
-fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
+/// One cloud project's variables.
+pub(super) fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
     let registry = &graph.registry;
     let Entity::Project(project) = &registry.entities[id].entity else {
         return;

@@ -1,8 +1,9 @@
-//! Jsonnet values to JSON values. Forcing each field here (rather than through a manifest
-//! string) keeps evaluation errors structured, with their trace, and bounds the depth.
+//! Jsonnet values to compact JSON text. Forcing each field here (rather than through a
+//! manifest string) keeps evaluation errors structured, with their trace, and bounds the
+//! depth; writing text rather than a tree keeps a large registry's evaluation small in memory.
 
 use jrsonnet_evaluator::Val;
-use serde_json::{Map, Number, Value};
+use serde::Serializer as _;
 
 /// The deepest nesting an evaluated entity may have.
 pub(super) const MAX_VALUE_NESTING: usize = 64;
@@ -13,60 +14,87 @@ pub(super) enum ConvertError {
     Function { pointer: String },
 }
 
-pub(super) fn to_json(value: &Val) -> Result<Value, ConvertError> {
+/// `value` as compact JSON.
+pub(super) fn to_json(value: &Val) -> Result<String, ConvertError> {
+    let mut json = Vec::with_capacity(1024);
     let mut pointer = String::new();
-    convert(value, &mut pointer, 0)
+    write(value, &mut json, &mut pointer, 0)?;
+    Ok(String::from_utf8(json).expect("JSON is UTF-8"))
 }
 
-fn convert(value: &Val, pointer: &mut String, depth: usize) -> Result<Value, ConvertError> {
+fn write(
+    value: &Val,
+    out: &mut Vec<u8>,
+    pointer: &mut String,
+    depth: usize,
+) -> Result<(), ConvertError> {
     if depth > MAX_VALUE_NESTING {
         return Err(ConvertError::TooDeep {
             pointer: pointer.clone(),
         });
     }
-    Ok(match value {
-        Val::Null => Value::Null,
-        Val::Bool(value) => Value::Bool(*value),
-        Val::Str(value) => Value::String(value.clone().into_flat().to_string()),
-        Val::Num(number) => number_to_json(number.get()),
+    match value {
+        Val::Null => out.extend_from_slice(b"null"),
+        Val::Bool(true) => out.extend_from_slice(b"true"),
+        Val::Bool(false) => out.extend_from_slice(b"false"),
+        Val::Str(value) => string(out, &value.clone().into_flat()),
+        Val::Num(number) => write_number(out, number.get()),
         Val::Arr(array) => {
-            let mut items = Vec::with_capacity(array.len() as usize);
+            out.push(b'[');
             for (index, item) in array.iter().enumerate() {
                 let item = item.map_err(ConvertError::Jsonnet)?;
+                if index > 0 {
+                    out.push(b',');
+                }
                 let length = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&index.to_string());
-                items.push(convert(&item, pointer, depth + 1)?);
+                write(&item, out, pointer, depth + 1)?;
                 pointer.truncate(length);
             }
-            Value::Array(items)
+            out.push(b']');
         }
         Val::Obj(object) => {
-            let mut fields = Map::new();
-            for (key, field) in object.iter() {
+            out.push(b'{');
+            for (index, (key, field)) in object.iter().enumerate() {
                 let field = field.map_err(ConvertError::Jsonnet)?;
+                if index > 0 {
+                    out.push(b',');
+                }
+                string(out, &key);
+                out.push(b':');
                 let length = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                fields.insert(key.to_string(), convert(&field, pointer, depth + 1)?);
+                write(&field, out, pointer, depth + 1)?;
                 pointer.truncate(length);
             }
-            Value::Object(fields)
+            out.push(b'}');
         }
         Val::Func(_) => {
             return Err(ConvertError::Function {
                 pointer: pointer.clone(),
             });
         }
-    })
+    }
+    Ok(())
 }
 
-#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-fn number_to_json(number: f64) -> Value {
-    // Integral values within i64's exact range stay integers, as Jsonnet prints them.
+fn string(out: &mut Vec<u8>, value: &str) {
+    serde_json::Serializer::new(out)
+        .serialize_str(value)
+        .expect("writing to memory cannot fail");
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn write_number(out: &mut Vec<u8>, number: f64) {
+    let mut serializer = serde_json::Serializer::new(out);
+    // Integral values within the exactly representable range stay integers, as Jsonnet
+    // prints them.
     if number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0 {
-        Value::Number(Number::from(number as i64))
+        serializer.serialize_i64(number as i64)
     } else {
-        Number::from_f64(number).map_or(Value::Null, Value::Number)
+        serializer.serialize_f64(number)
     }
+    .expect("writing to memory cannot fail");
 }

@@ -27,6 +27,9 @@ use crate::{Error, Result};
 /// The stack of an evaluation thread. Only touched pages are ever allocated.
 const STACK_SIZE: usize = 512 << 20;
 
+/// How many files one evaluation thread evaluates before it makes way for a fresh one.
+const BATCH: usize = 1024;
+
 /// Jsonnet's call depth limit: deep enough for any real library.
 const MAX_CALL_DEPTH: usize = 500;
 
@@ -36,8 +39,9 @@ pub(crate) struct Evaluation {
     /// The settings, if they evaluated.
     pub(crate) settings: Option<Value>,
     pub(crate) settings_file: FileId,
-    /// Each entity file with its value, in id order; files that failed are left out.
-    pub(crate) entities: Vec<(EntityFile, Value)>,
+    /// Each entity file with its value as compact JSON, in id order; files that failed are
+    /// left out.
+    pub(crate) entities: Vec<(EntityFile, String)>,
     /// Entity files that failed to evaluate.
     pub(crate) failed: Vec<EntityFile>,
 }
@@ -52,7 +56,10 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
             })?;
     let default_libraries = crate::model::default_library_paths();
     let mut settings = run(sources, &default_libraries, &[settings_file], sink)?;
-    let settings = settings.pop().flatten();
+    let settings = settings
+        .pop()
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok());
     let library_paths = settings
         .as_ref()
         .and_then(settings_library_paths)
@@ -79,7 +86,7 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     })
 }
 
-type Outcome = Result<Value, Box<Diagnostic>>;
+type Outcome = Result<String, Box<Diagnostic>>;
 
 /// Evaluates `files` on worker threads; results come back in the order of `files`.
 fn run(
@@ -87,42 +94,63 @@ fn run(
     library_paths: &[String],
     files: &[FileId],
     sink: &mut Sink,
-) -> Result<Vec<Option<Value>>> {
+) -> Result<Vec<Option<String>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().div_ceil(16))
         .max(1);
     let next = AtomicUsize::new(0);
     let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
-    std::thread::scope(|scope| -> Result<()> {
-        let mut handles = Vec::with_capacity(threads);
-        for _ in 0..threads {
-            let handle = std::thread::Builder::new()
+    // Each lane evaluates batches, each batch on a fresh thread with a fresh state: the
+    // cyclic garbage Jsonnet values leave behind is freed when a batch's thread ends, so
+    // memory stays flat however large the registry.
+    let batch = || -> Result<Vec<(usize, Outcome)>> {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
                 .name("evaluate".to_owned())
                 .stack_size(STACK_SIZE)
                 .spawn_scoped(scope, || {
                     let worker = Worker::new(Arc::clone(sources), library_paths.to_vec());
                     let mut done = Vec::new();
-                    loop {
+                    for _ in 0..BATCH {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&file) = files.get(index) else { break };
                         done.push((index, worker.evaluate(file)));
                     }
                     done
                 })
-                .map_err(|source| Error::Thread { source })?;
-            handles.push(handle);
+                .map_err(|source| Error::Thread { source })?
+                .join()
+                .map_err(|_| Error::Internal {
+                    message: "an evaluation thread panicked".to_owned(),
+                })
+        })
+    };
+    let lane = || -> Result<Vec<(usize, Outcome)>> {
+        let mut done = Vec::new();
+        while next.load(Ordering::Relaxed) < files.len() {
+            done.extend(batch()?);
         }
-        for handle in handles {
-            let done = handle.join().map_err(|_| Error::Internal {
-                message: "an evaluation thread panicked".to_owned(),
-            })?;
-            for (index, outcome) in done {
-                outcomes[index] = Some(outcome);
-            }
+        Ok(done)
+    };
+    let lanes: Vec<Result<Vec<(usize, Outcome)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(lane)).collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(Error::Internal {
+                        message: "an evaluation thread panicked".to_owned(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for lane in lanes {
+        for (index, outcome) in lane? {
+            outcomes[index] = Some(outcome);
         }
-        Ok(())
-    })?;
+    }
     let values = outcomes
         .into_iter()
         .map(|outcome| match outcome {

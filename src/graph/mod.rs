@@ -65,21 +65,6 @@ impl Graph {
         referrers
     }
 
-    /// Every entity that depends on `id`, directly or not, through dependencies, sorted.
-    pub(crate) fn dependents(&self, id: &EntityId) -> Vec<&EntityId> {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut stack = vec![id];
-        while let Some(next) = stack.pop() {
-            for referrer in self.referrers(next, Relation::DependsOn) {
-                if seen.insert(referrer) {
-                    stack.push(referrer);
-                }
-            }
-        }
-        seen.remove(id);
-        seen.into_iter().collect()
-    }
-
     /// The entities of one kind, with their typed fields.
     pub(crate) fn entities(
         &self,

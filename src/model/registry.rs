@@ -1,15 +1,14 @@
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::{Entity, EntityId, Settings};
 use crate::source::FileId;
 
-/// One valid entity: its file, its evaluated value, and its typed fields.
+/// One valid entity: its file, its evaluated value (compact JSON: a registry's values held as
+/// trees would take ten times the memory), and its typed fields.
 #[derive(Debug)]
 pub(crate) struct Record {
     pub(crate) file: FileId,
-    pub(crate) value: Value,
+    pub(crate) json: String,
     pub(crate) entity: Entity,
 }
 

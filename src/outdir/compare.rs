@@ -1,7 +1,8 @@
 //! What differs between the output directory and what the registry produces.
 
-use std::collections::BTreeMap;
+use std::path::Path;
 
+use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::emit::OutputSet;
 
@@ -14,10 +15,16 @@ pub(crate) struct Drift {
     pub(crate) extra: Vec<String>,
 }
 
-pub(crate) fn compare(outputs: &OutputSet, mut disk: BTreeMap<String, Vec<u8>>) -> Drift {
+/// Compares the files under `dir` with `outputs`.
+pub(crate) fn compare(outputs: &OutputSet, dir: &Path) -> Result<Drift> {
     let mut drift = Drift::default();
+    let mut present = super::list(dir)?;
     for (path, file) in &outputs.files {
-        match disk.remove(path) {
+        if !present.remove(path) {
+            drift.missing.push(path.clone());
+            continue;
+        }
+        match super::read(dir, path)? {
             None => drift.missing.push(path.clone()),
             Some(bytes) if bytes != file.bytes => {
                 drift.stale.push((path.clone(), bytes, file.bytes.clone()));
@@ -25,8 +32,8 @@ pub(crate) fn compare(outputs: &OutputSet, mut disk: BTreeMap<String, Vec<u8>>) 
             Some(_) => {}
         }
     }
-    drift.extra = disk.into_keys().collect();
-    drift
+    drift.extra = present.into_iter().collect();
+    Ok(drift)
 }
 
 /// Lines of one file's diff shown without `--verbose`.

@@ -1,11 +1,13 @@
-//! The output directory: reading what is there, comparing it with an [`OutputSet`] (`check`),
-//! and bringing it up to date (`build`), touching only files whose bytes change, each replaced
-//! atomically, and removing only files an earlier build recorded in its manifest.
+//! The output directory: comparing it with an [`OutputSet`] (`check`), and bringing it up to
+//! date (`build`), touching only files whose bytes change, each replaced atomically, and
+//! removing only files an earlier build recorded in its manifest. Files are read one at a
+//! time, never the whole tree at once.
 
 mod compare;
 mod write;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::io::ErrorKind;
 use std::path::Path;
 
 pub(crate) use compare::compare;
@@ -13,16 +15,17 @@ pub(crate) use write::write;
 
 use crate::{Error, Result};
 
-/// Every file under `dir` by relative `/`-separated path; empty when `dir` does not exist.
-pub(crate) fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
+/// The relative `/`-separated path of every file under `dir`; empty when `dir` does not
+/// exist. Symbolic links to directories are not followed.
+pub(crate) fn list(dir: &Path) -> Result<BTreeSet<String>> {
+    let mut files = BTreeSet::new();
     if dir.is_dir() {
         walk(dir, "", &mut files)?;
     }
     Ok(files)
 }
 
-fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+fn walk(dir: &Path, prefix: &str, files: &mut BTreeSet<String>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadDir {
         path: dir.to_owned(),
         source,
@@ -45,12 +48,19 @@ fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Resu
         })?;
         if file_type.is_dir() {
             walk(&path, &relative, files)?;
-        } else if file_type.is_symlink() && path.is_dir() {
-            // Not followed: `build` refuses to write through it, and a link may loop.
-        } else {
-            let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile { path, source })?;
-            files.insert(relative, bytes);
+        } else if !(file_type.is_symlink() && path.is_dir()) {
+            files.insert(relative);
         }
     }
     Ok(())
+}
+
+/// The bytes of `dir/path`, `None` when there is no such file.
+fn read(dir: &Path, path: &str) -> Result<Option<Vec<u8>>> {
+    let full = dir.join(path);
+    match std::fs::read(&full) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::ReadFile { path: full, source }),
+    }
 }

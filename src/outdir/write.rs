@@ -3,7 +3,7 @@
 //! new, never a mix; the manifest goes last. Nothing outside the directory is ever written,
 //! even through a symbolic link inside it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
@@ -18,11 +18,10 @@ pub(crate) struct Written {
     pub(crate) unchanged: usize,
 }
 
-pub(crate) fn write(
-    outputs: &OutputSet,
-    dir: &Path,
-    disk: &BTreeMap<String, Vec<u8>>,
-) -> Result<Written> {
+/// Brings `dir` up to date with `outputs`.
+pub(crate) fn write(outputs: &OutputSet, dir: &Path) -> Result<Written> {
+    let present = super::list(dir)?;
+    let previous = previous(dir)?;
     std::fs::create_dir_all(dir).map_err(|source| Error::WriteFile {
         path: dir.to_owned(),
         source,
@@ -39,7 +38,9 @@ pub(crate) fn write(
         .filter(|(path, _)| *path != MANIFEST)
         .chain(outputs.files.get_key_value(MANIFEST));
     for (path, file) in ordered {
-        if disk.get(path).is_some_and(|bytes| *bytes == file.bytes) {
+        if present.contains(path)
+            && super::read(dir, path)?.is_some_and(|bytes| bytes == file.bytes)
+        {
             report.unchanged += 1;
             continue;
         }
@@ -79,8 +80,8 @@ pub(crate) fn write(
             })?;
         report.files.push(path.clone());
     }
-    for path in previous(disk) {
-        if outputs.files.contains_key(&path) || !disk.contains_key(&path) {
+    for path in previous {
+        if outputs.files.contains_key(&path) || !present.contains(&path) {
             continue;
         }
         let target = inside(&root, &path)?;
@@ -95,11 +96,11 @@ pub(crate) fn write(
 }
 
 /// The files the previous build recorded in its manifest.
-fn previous(disk: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
-    let Some(manifest) = disk.get(MANIFEST) else {
-        return Vec::new();
+fn previous(dir: &Path) -> Result<Vec<String>> {
+    let Some(manifest) = super::read(dir, MANIFEST)? else {
+        return Ok(Vec::new());
     };
-    serde_json::from_slice::<serde_json::Value>(manifest)
+    Ok(serde_json::from_slice::<serde_json::Value>(&manifest)
         .ok()
         .and_then(|manifest| {
             manifest
@@ -107,7 +108,7 @@ fn previous(disk: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
                 .as_object()
                 .map(|files| files.keys().cloned().collect())
         })
-        .unwrap_or_default()
+        .unwrap_or_default())
 }
 
 /// `root/path`, refusing any path that is absolute or climbs out.

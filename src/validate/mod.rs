@@ -40,7 +40,8 @@ pub(crate) fn validate(
         .iter()
         .map(|entity| (entity.id.clone(), entity.file))
         .collect();
-    for (file, value) in evaluation.entities {
+    for (file, json) in evaluation.entities {
+        let value: Value = serde_json::from_str(&json).expect("evaluation writes valid JSON");
         let id = file.id;
         let what = format!("{} `{}`", id.kind, id.name);
         let subject = Subject {
@@ -87,7 +88,7 @@ pub(crate) fn validate(
                     id,
                     Record {
                         file: file.file,
-                        value,
+                        json,
                         entity,
                     },
                 );
