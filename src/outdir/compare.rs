@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::emit::OutputSet;
+use crate::emit::{OutputFile, OutputSet};
 
 /// The files that are not as the registry would write them.
 #[derive(Debug, Default)]
@@ -15,21 +15,34 @@ pub(crate) struct Drift {
     pub(crate) extra: Vec<String>,
 }
 
+/// How one generated file stands on disk.
+enum Found {
+    Same,
+    Missing,
+    Stale(Vec<u8>),
+}
+
 /// Compares the files under `dir` with `outputs`.
 pub(crate) fn compare(outputs: &OutputSet, dir: &Path) -> Result<Drift> {
-    let mut drift = Drift::default();
     let mut present = super::list(dir)?;
-    for (path, file) in &outputs.files {
-        if !present.remove(path) {
-            drift.missing.push(path.clone());
-            continue;
+    let files: Vec<(&String, &OutputFile)> = outputs.files.iter().collect();
+    let found = super::in_parallel(&files, |(path, file)| -> Result<Found> {
+        if !present.contains(*path) {
+            return Ok(Found::Missing);
         }
-        match super::read(dir, path)? {
-            None => drift.missing.push(path.clone()),
-            Some(bytes) if bytes != file.bytes => {
-                drift.stale.push((path.clone(), bytes, file.bytes.clone()));
-            }
-            Some(_) => {}
+        Ok(match super::read(dir, path)? {
+            None => Found::Missing,
+            Some(bytes) if bytes != file.bytes => Found::Stale(bytes),
+            Some(_) => Found::Same,
+        })
+    });
+    let mut drift = Drift::default();
+    for ((path, file), found) in files.into_iter().zip(found) {
+        present.remove(path);
+        match found? {
+            Found::Same => {}
+            Found::Missing => drift.missing.push(path.clone()),
+            Found::Stale(bytes) => drift.stale.push((path.clone(), bytes, file.bytes.clone())),
         }
     }
     drift.extra = present.into_iter().collect();

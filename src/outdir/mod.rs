@@ -64,3 +64,19 @@ fn read(dir: &Path, path: &str) -> Result<Option<Vec<u8>>> {
         Err(source) => Err(Error::ReadFile { path: full, source }),
     }
 }
+
+/// `work` applied to every item on every core; results in the order of `items`.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("file work does not panic"))
+            .collect()
+    })
+}

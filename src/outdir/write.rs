@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use crate::emit::{MANIFEST, OutputSet};
+use crate::emit::{MANIFEST, OutputFile, OutputSet};
 use crate::{Error, Result};
 
 /// What a build did.
@@ -30,55 +30,45 @@ pub(crate) fn write(outputs: &OutputSet, dir: &Path) -> Result<Written> {
         path: dir.to_owned(),
         source,
     })?;
-    let mut report = Written::default();
-    let mut checked: BTreeSet<PathBuf> = BTreeSet::new();
-    let ordered = outputs
+    // Every directory is made, and proved to be inside the output directory, before any
+    // file is written.
+    let mut parents: BTreeSet<PathBuf> = BTreeSet::new();
+    for path in outputs.files.keys() {
+        let target = inside(&root, path)?;
+        parents.insert(target.parent().expect("files have a parent").to_owned());
+    }
+    for parent in &parents {
+        ensure_dir(&root, parent)?;
+    }
+    let files: Vec<(&String, &OutputFile)> = outputs
         .files
         .iter()
         .filter(|(path, _)| *path != MANIFEST)
-        .chain(outputs.files.get_key_value(MANIFEST));
-    for (path, file) in ordered {
-        if present.contains(path)
+        .collect();
+    let update = |(path, file): &(&String, &OutputFile)| -> Result<bool> {
+        if present.contains(*path)
             && super::read(dir, path)?.is_some_and(|bytes| bytes == file.bytes)
         {
+            return Ok(false);
+        }
+        replace(&inside(&root, path)?, &file.bytes)?;
+        Ok(true)
+    };
+    let mut report = Written::default();
+    let written = super::in_parallel(&files, update);
+    // The manifest goes last: until it is written, the previous one still lists every file
+    // the previous build made.
+    let manifest = outputs.files.get_key_value(MANIFEST);
+    for ((path, _), written) in files.iter().copied().chain(manifest).zip(
+        written
+            .into_iter()
+            .chain(manifest.map(|manifest| update(&manifest))),
+    ) {
+        if written? {
+            report.files.push(path.clone());
+        } else {
             report.unchanged += 1;
-            continue;
         }
-        let target = inside(&root, path)?;
-        let parent = target.parent().expect("files have a parent").to_owned();
-        if checked.insert(parent.clone()) {
-            std::fs::create_dir_all(&parent).map_err(|source| Error::WriteFile {
-                path: parent.clone(),
-                source,
-            })?;
-            let real = std::fs::canonicalize(&parent).map_err(|source| Error::WriteFile {
-                path: parent.clone(),
-                source,
-            })?;
-            if !real.starts_with(&root) {
-                return Err(Error::OutsideOutput { path: target });
-            }
-        }
-        let mut temporary = tempfile::Builder::new()
-            .prefix(".registry-")
-            .tempfile_in(&parent)
-            .map_err(|source| Error::WriteFile {
-                path: target.clone(),
-                source,
-            })?;
-        temporary
-            .write_all(&file.bytes)
-            .map_err(|source| Error::WriteFile {
-                path: target.clone(),
-                source,
-            })?;
-        temporary
-            .persist(&target)
-            .map_err(|error| Error::WriteFile {
-                path: target.clone(),
-                source: error.error,
-            })?;
-        report.files.push(path.clone());
     }
     for path in previous {
         if outputs.files.contains_key(&path) || !present.contains(&path) {
@@ -93,6 +83,44 @@ pub(crate) fn write(outputs: &OutputSet, dir: &Path) -> Result<Written> {
         report.removed.push(path);
     }
     Ok(report)
+}
+
+/// Makes `dir`, refusing when it, or the nearest directory above it that exists, resolves to
+/// somewhere outside `root` (a symbolic link inside the output directory).
+fn ensure_dir(root: &Path, dir: &Path) -> Result<()> {
+    let error = |source| Error::WriteFile {
+        path: dir.to_owned(),
+        source,
+    };
+    let existing = dir
+        .ancestors()
+        .find(|ancestor| ancestor.exists())
+        .unwrap_or(root);
+    let real = std::fs::canonicalize(existing).map_err(error)?;
+    if !real.starts_with(root) {
+        return Err(Error::OutsideOutput {
+            path: dir.to_owned(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(error)
+}
+
+/// Replaces `target` with `bytes`: a temporary file beside it, renamed over it.
+fn replace(target: &Path, bytes: &[u8]) -> Result<()> {
+    let parent = target.parent().expect("files have a parent");
+    let error = |source| Error::WriteFile {
+        path: target.to_owned(),
+        source,
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".registry-")
+        .tempfile_in(parent)
+        .map_err(error)?;
+    temporary.write_all(bytes).map_err(error)?;
+    temporary
+        .persist(target)
+        .map_err(|failed| error(failed.error))?;
+    Ok(())
 }
 
 /// The files the previous build recorded in its manifest.
