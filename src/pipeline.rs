@@ -62,10 +62,7 @@ pub(crate) fn compile(sources: Arc<Sources>) -> Result<Compiled> {
     }
     let graph = registry.map(|registry| link(registry, &sources, &mut sink));
     let outputs = match &graph {
-        Some(graph) if sink.count(Severity::Error) == 0 => {
-            let outputs = emit(graph, &mut sink);
-            (sink.count(Severity::Error) == 0).then_some(outputs)
-        }
+        Some(graph) if sink.count(Severity::Error) == 0 => Some(emit(graph)),
         _ => None,
     };
     Ok(Compiled {

@@ -170,11 +170,6 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
-    /// Takes every diagnostic of `other`.
-    pub(crate) fn append(&mut self, other: Sink) {
-        self.diagnostics.extend(other.diagnostics);
-    }
-
     pub(crate) fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::OutputSet;
-use crate::diagnostic::{Code, Diagnostic, Location, Sink};
 use crate::graph::{Graph, Relation};
 use crate::model::{Cluster, Entity, EntityId, Kind, Lifecycle, Service};
 
@@ -108,7 +107,7 @@ struct Role {
 }
 
 /// The root Application of one cluster, and everything its directory holds.
-pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet, sink: &mut Sink) {
+pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet) {
     let Entity::Cluster(cluster) = &graph.registry.entities[cluster_id].entity else {
         return;
     };
@@ -119,34 +118,14 @@ pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet
         let Entity::Service(service) = &record.entity else {
             continue;
         };
-        let here: Vec<usize> = service
+        // A second deployment to one cluster is refused when linking (`emit-conflict`).
+        let Some(index) = service
             .deployments
             .iter()
-            .enumerate()
-            .filter(|(_, deployment)| deployment.cluster == cluster_id.name)
-            .map(|(index, _)| index)
-            .collect();
-        let Some(&index) = here.first() else { continue };
-        if here.len() > 1 {
-            sink.push(
-                Diagnostic::error(
-                    Code::EmitConflict,
-                    format!(
-                        "service `{}` deploys to cluster `{}` more than once",
-                        service_id.name, cluster_id.name
-                    ),
-                )
-                .primary(
-                    Location::Entity {
-                        file: record.file,
-                        entity: service_id.clone(),
-                        pointer: format!("/deployments/{}", here[1]),
-                    },
-                    "a second deployment to the same cluster",
-                )
-                .help("a service has one Application per cluster: merge the deployments"),
-            );
-        }
+            .position(|deployment| deployment.cluster == cluster_id.name)
+        else {
+            continue;
+        };
         teams
             .entry(service.owner.as_str())
             .or_default()

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::diagnostic::Sink;
 use crate::graph::Graph;
 use crate::model::{EntityId, Kind};
 
@@ -79,7 +78,7 @@ enum Job<'a> {
 }
 
 /// Renders every output of `graph`, the independent pieces on every core.
-pub(crate) fn emit(graph: &Graph, sink: &mut Sink) -> OutputSet {
+pub(crate) fn emit(graph: &Graph) -> OutputSet {
     let jobs: Vec<Job> = [Job::Blob, Job::Teams]
         .into_iter()
         .chain(
@@ -95,7 +94,7 @@ pub(crate) fn emit(graph: &Graph, sink: &mut Sink) -> OutputSet {
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, OutputSet, Sink)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, OutputSet)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))
             .map(|_| {
                 scope.spawn(|| {
@@ -104,14 +103,13 @@ pub(crate) fn emit(graph: &Graph, sink: &mut Sink) -> OutputSet {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(index) else { break };
                         let mut outputs = OutputSet::default();
-                        let mut sink = Sink::default();
                         match job {
                             Job::Blob => blob::emit(graph, &mut outputs),
                             Job::Teams => terraform::teams(graph, &mut outputs),
                             Job::Project(id) => terraform::project(graph, id, &mut outputs),
-                            Job::Cluster(id) => argocd::emit(graph, id, &mut outputs, &mut sink),
+                            Job::Cluster(id) => argocd::emit(graph, id, &mut outputs),
                         }
-                        done.push((index, outputs, sink));
+                        done.push((index, outputs));
                     }
                     done
                 })
@@ -122,11 +120,10 @@ pub(crate) fn emit(graph: &Graph, sink: &mut Sink) -> OutputSet {
             .flat_map(|worker| worker.join().expect("emitters do not panic"))
             .collect()
     });
-    done.sort_by_key(|(index, _, _)| *index);
+    done.sort_by_key(|(index, _)| *index);
     let mut outputs = OutputSet::default();
-    for (_, part, part_sink) in done {
+    for (_, part) in done {
         outputs.files.extend(part.files);
-        sink.append(part_sink);
     }
     let manifest = outputs.manifest();
     outputs.add(MANIFEST.to_owned(), manifest, []);

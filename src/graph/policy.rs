@@ -16,7 +16,18 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
             continue;
         };
         let text = sources.text(record.file).map_or("", |text| &**text);
+        let mut clusters: Vec<&str> = Vec::new();
         for (index, deployment) in service.deployments.iter().enumerate() {
+            if clusters.contains(&deployment.cluster.as_str()) {
+                sink.push(conflict(
+                    sources,
+                    record.file,
+                    id,
+                    index,
+                    &deployment.cluster,
+                ));
+            }
+            clusters.push(&deployment.cluster);
             let cluster_id = EntityId::new(Kind::Cluster, deployment.cluster.clone());
             let Some(Entity::Cluster(cluster)) = registry
                 .entities
@@ -132,4 +143,43 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// A second deployment of one service to one cluster: both would be the same Application.
+fn conflict(
+    sources: &Sources,
+    file: crate::source::FileId,
+    id: &EntityId,
+    index: usize,
+    cluster: &str,
+) -> Diagnostic {
+    let text = sources.text(file).map_or("", |text| &**text);
+    // The second time the cluster is written, where it is written twice.
+    let second = ['\'', '"'].iter().find_map(|quote| {
+        let literal = format!("{quote}{cluster}{quote}");
+        let first = text.find(&literal)? + literal.len();
+        let start = first + text[first..].find(&literal)?;
+        Some(start..start + literal.len())
+    });
+    let location = second.map_or_else(
+        || {
+            reference_location(
+                sources,
+                file,
+                id,
+                &format!("/deployments/{index}/cluster"),
+                cluster,
+            )
+        },
+        |range| crate::diagnostic::Location::Span { file, range },
+    );
+    Diagnostic::error(
+        Code::EmitConflict,
+        format!(
+            "service `{}` deploys to cluster `{cluster}` more than once",
+            id.name
+        ),
+    )
+    .primary(location, "a second deployment to the same cluster")
+    .help("a service has one Application per cluster: merge the deployments")
 }
