@@ -33,6 +33,38 @@ pub(crate) enum Command {
     /// Write the generated files: only those whose bytes change, each atomically, and remove
     /// the files an earlier build generated that are no longer produced.
     Build(BuildArgs),
+    /// Compare the registry with a git revision: entities added, removed and changed (field by
+    /// field), generated files that change, and what is affected downstream.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The revision to compare with: a branch, `origin/main`, a commit, `HEAD~3`.
+    #[arg(long, value_name = "REV")]
+    pub(crate) base: String,
+
+    /// How to print the diff.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub(crate) format: DiffFormat,
+
+    /// Show each changed generated file's unified diff.
+    #[arg(long)]
+    pub(crate) unified: bool,
+
+    /// Exit with 1 when anything changed.
+    #[arg(long)]
+    pub(crate) exit_code: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// A list for people.
+    Human,
+    /// A pull-request comment: a summary table, details collapsed.
+    Markdown,
+    /// A JSON document.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,13 @@ pub(crate) enum Error {
     },
     #[error("refusing to write `{}`: it is outside the output directory", path.display())]
     OutsideOutput { path: PathBuf },
+    #[error("cannot read revision `{revision}` from git")]
+    Git {
+        revision: String,
+        source: git2::Error,
+    },
+    #[error("`{}` does not exist at revision `{revision}`", path.display())]
+    NotAtRevision { revision: String, path: PathBuf },
     #[error("cannot start an evaluation thread")]
     Thread { source: std::io::Error },
     #[error("internal error: {message}")]

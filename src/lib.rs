@@ -7,6 +7,7 @@
 mod cli;
 mod command;
 mod diagnostic;
+mod diff;
 mod emit;
 mod error;
 mod evaluate;

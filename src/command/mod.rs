@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod diff;
 
 use crate::cli::{Cli, Command, Format, ReportArgs};
 use crate::diagnostic::{Diagnostic, Severity, render::render};
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check::run(&cli.root, &args, out),
         Command::Build(args) => build::run(&cli.root, &args, out),
+        Command::Diff(args) => diff::run(&cli.root, &args, out),
     }
 }
 

@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::resolver::{crosses_escape, normalize};
+use super::resolver::crosses_escape;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink};
-use crate::source::Sources;
+use crate::source::{Sources, normalize};
 
 static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\bimport(?:str|bin)?\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")"#)

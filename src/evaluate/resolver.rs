@@ -14,7 +14,7 @@ use jrsonnet_gcmodule::Acyclic;
 
 use super::nesting::{MAX_SOURCE_NESTING, too_deep};
 use crate::diagnostic::suggest;
-use crate::source::{Content, FileId, Sources};
+use crate::source::{Content, FileId, Sources, normalize};
 
 /// Why the last import failed, for the diagnostic.
 #[derive(Clone, Debug)]
@@ -209,39 +209,4 @@ pub(super) fn crosses_escape(sources: &Sources, path: &str) -> bool {
         }
     }
     false
-}
-
-/// `directory/path` with `.` and `..` resolved; `None` when it climbs above the root.
-pub(super) fn normalize(directory: &str, path: &str) -> Option<String> {
-    let mut segments: Vec<&str> = directory.split('/').filter(|s| !s.is_empty()).collect();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop()?;
-            }
-            segment => segments.push(segment),
-        }
-    }
-    Some(segments.join("/"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    #[test]
-    fn normalizes_lexically() {
-        assert_eq!(
-            normalize("services", "x.libsonnet").as_deref(),
-            Some("services/x.libsonnet")
-        );
-        assert_eq!(
-            normalize("services/a", "../../lib/x").as_deref(),
-            Some("lib/x")
-        );
-        assert_eq!(normalize("services", "./x").as_deref(), Some("services/x"));
-        assert_eq!(normalize("services", "../../etc/passwd"), None);
-        assert_eq!(normalize("", ".."), None);
-    }
 }

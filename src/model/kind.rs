@@ -2,9 +2,21 @@ use strum::{Display, EnumIter, EnumString, IntoEnumIterator};
 
 /// A kind of entity. Its directory under the registry root holds one file per entity.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Display, EnumIter, EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Display,
+    EnumIter,
+    EnumString,
+    serde::Serialize,
 )]
 #[strum(serialize_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub(crate) enum Kind {
     Team,
     Project,

@@ -3,6 +3,7 @@
 //! same bytes and nothing outside the root can ever be read.
 
 mod disk;
+mod git;
 mod layout;
 mod line_index;
 
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(crate) use disk::read_dir;
+pub(crate) use git::read_revision;
 pub(crate) use layout::{EntityFile, Layout, SETTINGS_FILE};
 pub(crate) use line_index::LineIndex;
 
@@ -98,5 +100,45 @@ impl Sources {
     /// Every path, for suggestions.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|file| file.path.as_str())
+    }
+}
+
+/// `directory/path` with `.` and `..` resolved lexically; `None` when it is absolute or
+/// climbs above the root.
+pub(crate) fn normalize(directory: &str, path: &str) -> Option<String> {
+    if path.starts_with('/') || path.starts_with('\\') {
+        return None;
+    }
+    let mut segments: Vec<&str> = directory.split('/').filter(|s| !s.is_empty()).collect();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            segment => segments.push(segment),
+        }
+    }
+    Some(segments.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(
+            normalize("services", "x.libsonnet").as_deref(),
+            Some("services/x.libsonnet")
+        );
+        assert_eq!(
+            normalize("services/a", "../../lib/x").as_deref(),
+            Some("lib/x")
+        );
+        assert_eq!(normalize("services", "./x").as_deref(), Some("services/x"));
+        assert_eq!(normalize("services", "../../etc/passwd"), None);
+        assert_eq!(normalize("", ".."), None);
+        assert_eq!(normalize("lib", "/etc/passwd"), None);
     }
 }

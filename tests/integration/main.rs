@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod consumers;
 mod corpus;
+mod diff;
 mod readme;
 mod test;
 
