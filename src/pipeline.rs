@@ -1,13 +1,12 @@
 //! The stages in order, shared by every command: read the sources, evaluate, validate, scan,
-//! link, emit. Each stage reports into the same [`Sink`] and the pipeline goes as far as it
-//! can; outputs are produced only from a registry without errors.
+//! link. Each stage reports into the same [`Sink`] and the pipeline goes as far as it can;
+//! commands render outputs ([`crate::emit`]) only from a registry without errors.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::Result;
 use crate::diagnostic::{Code, Severity, Sink};
-use crate::emit::{OutputSet, emit};
 use crate::evaluate::evaluate;
 use crate::graph::{Graph, link};
 use crate::source::{Sources, read_dir};
@@ -18,12 +17,17 @@ pub(crate) struct Compiled {
     pub(crate) sources: Arc<Sources>,
     /// The linked registry, when the settings were usable.
     pub(crate) graph: Option<Graph>,
-    /// The generated files, when the registry has no errors.
-    pub(crate) outputs: Option<OutputSet>,
     pub(crate) sink: Sink,
 }
 
 impl Compiled {
+    /// The linked registry, when it has no errors: only then are outputs rendered.
+    pub(crate) fn linked(&self) -> Option<&Graph> {
+        self.graph
+            .as_ref()
+            .filter(|_| self.sink.count(Severity::Error) == 0)
+    }
+
     /// Where the outputs go: `out` if given, else the settings' `generatedPath` beside the root.
     pub(crate) fn output_dir(&self, root: &Path, out: Option<&Path>) -> PathBuf {
         if let Some(out) = out {
@@ -61,14 +65,9 @@ pub(crate) fn compile(sources: Arc<Sources>) -> Result<Compiled> {
         crate::scan::credentials(&sources, severity, &mut sink);
     }
     let graph = registry.map(|registry| link(registry, &sources, &mut sink));
-    let outputs = match &graph {
-        Some(graph) if sink.count(Severity::Error) == 0 => Some(emit(graph)),
-        _ => None,
-    };
     Ok(Compiled {
         sources,
         graph,
-        outputs,
         sink,
     })
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use crate::cli::{DiffArgs, Format, ReportArgs};
 use crate::diff::{Diff, Side, render};
+use crate::emit::emit;
 use crate::output::Output;
-use crate::pipeline::{Compiled, compile, compile_dir};
+use crate::pipeline::{compile, compile_dir};
 use crate::source::read_revision;
 use crate::{ExitStatus, Result};
 
@@ -23,7 +24,7 @@ pub(crate) fn run(root: &Path, args: &DiffArgs, out: &mut Output) -> Result<Exit
         (format!("the base, `{}`,", args.base), &mut base),
         ("the working tree".to_owned(), &mut head),
     ] {
-        if compiled.outputs.is_none() {
+        if compiled.linked().is_none() {
             out.print(&format!(
                 "{side} has problems, so there is nothing to compare:\n\n"
             ));
@@ -34,21 +35,24 @@ pub(crate) fn run(root: &Path, args: &DiffArgs, out: &mut Output) -> Result<Exit
     if failed {
         return Ok(ExitStatus::Problems);
     }
-    let (Some(base), Some(head)) = (side(&base), side(&head)) else {
+    let (Some(base), Some(head)) = (base.linked(), head.linked()) else {
         return Ok(ExitStatus::Problems);
     };
-    let diff = Diff::new(&base, &head);
+    let (base_outputs, head_outputs) = (emit(base), emit(head));
+    let diff = Diff::new(
+        &Side {
+            graph: base,
+            outputs: &base_outputs,
+        },
+        &Side {
+            graph: head,
+            outputs: &head_outputs,
+        },
+    );
     out.print(&render(&diff, args.format, args.unified));
     Ok(if args.exit_code && !diff.is_empty() {
         ExitStatus::Problems
     } else {
         ExitStatus::Clean
-    })
-}
-
-fn side(compiled: &Compiled) -> Option<Side<'_>> {
-    Some(Side {
-        graph: compiled.graph.as_ref()?,
-        outputs: compiled.outputs.as_ref()?,
     })
 }

@@ -33,6 +33,28 @@ pub(crate) struct OutputSet {
     pub(crate) files: BTreeMap<String, OutputFile>,
 }
 
+/// The manifest: every other file and the entities that shape it.
+fn render_manifest(files: &BTreeMap<String, BTreeSet<EntityId>>) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Manifest<'a> {
+        #[serde(rename = "apiVersion")]
+        api_version: &'a str,
+        files: BTreeMap<&'a str, Vec<String>>,
+    }
+    json(&Manifest {
+        api_version: API_VERSION,
+        files: files
+            .iter()
+            .map(|(path, entities)| {
+                (
+                    path.as_str(),
+                    entities.iter().map(ToString::to_string).collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
 impl OutputSet {
     fn add(&mut self, path: String, bytes: Vec<u8>, entities: impl IntoIterator<Item = EntityId>) {
         self.files.insert(
@@ -42,30 +64,6 @@ impl OutputSet {
                 entities: entities.into_iter().collect(),
             },
         );
-    }
-
-    /// The manifest's content: every other file and the entities that shape it.
-    fn manifest(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct Manifest<'a> {
-            #[serde(rename = "apiVersion")]
-            api_version: &'a str,
-            files: BTreeMap<&'a str, Vec<String>>,
-        }
-        let manifest = Manifest {
-            api_version: API_VERSION,
-            files: self
-                .files
-                .iter()
-                .map(|(path, file)| {
-                    (
-                        path.as_str(),
-                        file.entities.iter().map(ToString::to_string).collect(),
-                    )
-                })
-                .collect(),
-        };
-        json(&manifest)
     }
 }
 
@@ -77,8 +75,28 @@ enum Job<'a> {
     Cluster(&'a EntityId),
 }
 
-/// Renders every output of `graph`, the independent pieces on every core.
+/// Renders every output of `graph` into one set, for `diff`, which needs both sides whole.
 pub(crate) fn emit(graph: &Graph) -> OutputSet {
+    let all = std::sync::Mutex::new(OutputSet::default());
+    let result: Result<(), std::convert::Infallible> = emit_each(graph, &|part: OutputSet| {
+        all.lock()
+            .expect("no emitter panics")
+            .files
+            .extend(part.files);
+        Ok(())
+    });
+    let Ok(()) = result;
+    all.into_inner().expect("no emitter panics")
+}
+
+/// Renders every output of `graph`, the independent pieces on every core, handing each piece
+/// to `consume` as soon as it is rendered and then dropping it, so a large registry's outputs
+/// are never all in memory at once. The manifest comes last, once every other file has been
+/// consumed; the first error stops the rest.
+pub(crate) fn emit_each<E: Send>(
+    graph: &Graph,
+    consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
+) -> Result<(), E> {
     let jobs: Vec<Job> = [Job::Blob, Job::Teams]
         .into_iter()
         .chain(
@@ -94,40 +112,42 @@ pub(crate) fn emit(graph: &Graph) -> OutputSet {
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, OutputSet)> = std::thread::scope(|scope| {
+    let listed = std::sync::Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))
             .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(index) else { break };
-                        let mut outputs = OutputSet::default();
+                scope.spawn(|| -> Result<(), E> {
+                    while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let mut part = OutputSet::default();
                         match job {
-                            Job::Blob => blob::emit(graph, &mut outputs),
-                            Job::Teams => terraform::teams(graph, &mut outputs),
-                            Job::Project(id) => terraform::project(graph, id, &mut outputs),
-                            Job::Cluster(id) => argocd::emit(graph, id, &mut outputs),
+                            Job::Blob => blob::emit(graph, &mut part),
+                            Job::Teams => terraform::teams(graph, &mut part),
+                            Job::Project(id) => terraform::project(graph, id, &mut part),
+                            Job::Cluster(id) => argocd::emit(graph, id, &mut part),
                         }
-                        done.push((index, outputs));
+                        listed.lock().expect("no emitter panics").extend(
+                            part.files
+                                .iter()
+                                .map(|(path, file)| (path.clone(), file.entities.clone())),
+                        );
+                        if let Err(error) = consume(part) {
+                            // Let the other workers stop too.
+                            next.store(jobs.len(), Ordering::Relaxed);
+                            return Err(error);
+                        }
                     }
-                    done
+                    Ok(())
                 })
             })
             .collect();
         workers
             .into_iter()
-            .flat_map(|worker| worker.join().expect("emitters do not panic"))
-            .collect()
-    });
-    done.sort_by_key(|(index, _)| *index);
-    let mut outputs = OutputSet::default();
-    for (_, part) in done {
-        outputs.files.extend(part.files);
-    }
-    let manifest = outputs.manifest();
-    outputs.add(MANIFEST.to_owned(), manifest, []);
-    outputs
+            .try_for_each(|worker| worker.join().expect("emitters do not panic"))
+    })?;
+    let listed = listed.into_inner().expect("no emitter panics");
+    let mut manifest = OutputSet::default();
+    manifest.add(MANIFEST.to_owned(), render_manifest(&listed), []);
+    consume(manifest)
 }
 
 /// Pretty JSON with a trailing newline.

@@ -1,10 +1,12 @@
 //! What differs between the output directory and what the registry produces.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Mutex;
 
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::emit::{OutputFile, OutputSet};
+use crate::emit::OutputSet;
 
 /// The files that are not as the registry would write them.
 #[derive(Debug, Default)]
@@ -15,38 +17,53 @@ pub(crate) struct Drift {
     pub(crate) extra: Vec<String>,
 }
 
-/// How one generated file stands on disk.
-enum Found {
-    Same,
-    Missing,
-    Stale(Vec<u8>),
+/// A comparison of the output directory with outputs handed to it piece by piece.
+pub(crate) struct Comparison<'a> {
+    dir: &'a Path,
+    present: BTreeSet<String>,
+    drift: Mutex<(Drift, BTreeSet<String>)>,
 }
 
-/// Compares the files under `dir` with `outputs`.
-pub(crate) fn compare(outputs: &OutputSet, dir: &Path) -> Result<Drift> {
-    let mut present = super::list(dir)?;
-    let files: Vec<(&String, &OutputFile)> = outputs.files.iter().collect();
-    let found = super::in_parallel(&files, |(path, file)| -> Result<Found> {
-        if !present.contains(*path) {
-            return Ok(Found::Missing);
-        }
-        Ok(match super::read(dir, path)? {
-            None => Found::Missing,
-            Some(bytes) if bytes != file.bytes => Found::Stale(bytes),
-            Some(_) => Found::Same,
+impl<'a> Comparison<'a> {
+    pub(crate) fn new(dir: &'a Path) -> Result<Self> {
+        Ok(Self {
+            dir,
+            present: super::list(dir)?,
+            drift: Mutex::default(),
         })
-    });
-    let mut drift = Drift::default();
-    for ((path, file), found) in files.into_iter().zip(found) {
-        present.remove(path);
-        match found? {
-            Found::Same => {}
-            Found::Missing => drift.missing.push(path.clone()),
-            Found::Stale(bytes) => drift.stale.push((path.clone(), bytes, file.bytes.clone())),
-        }
     }
-    drift.extra = present.into_iter().collect();
-    Ok(drift)
+
+    /// Compares each file of `part` with the one on disk.
+    pub(crate) fn part(&self, part: OutputSet) -> Result<()> {
+        let mut found = Vec::with_capacity(part.files.len());
+        for (path, file) in part.files {
+            let on_disk = if self.present.contains(&path) {
+                super::read(self.dir, &path)?
+            } else {
+                None
+            };
+            found.push((path, on_disk, file.bytes));
+        }
+        let mut drift = self.drift.lock().expect("no comparison panics");
+        for (path, on_disk, bytes) in found {
+            match on_disk {
+                None => drift.0.missing.push(path.clone()),
+                Some(old) if old != bytes => drift.0.stale.push((path.clone(), old, bytes)),
+                Some(_) => {}
+            }
+            drift.1.insert(path);
+        }
+        Ok(())
+    }
+
+    /// What differs, once every output has been compared.
+    pub(crate) fn finish(self) -> Drift {
+        let (mut drift, seen) = self.drift.into_inner().expect("no comparison panics");
+        drift.extra = self.present.difference(&seen).cloned().collect();
+        drift.stale.sort_by(|a, b| a.0.cmp(&b.0));
+        drift.missing.sort();
+        drift
+    }
 }
 
 /// Lines of one file's diff shown without `--verbose`.

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::path::Path;
 
-pub(crate) use compare::compare;
-pub(crate) use write::write;
+pub(crate) use compare::Comparison;
+pub(crate) use write::Writer;
 
 use crate::{Error, Result};
 
@@ -63,20 +63,4 @@ fn read(dir: &Path, path: &str) -> Result<Option<Vec<u8>>> {
         Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::ReadFile { path: full, source }),
     }
-}
-
-/// `work` applied to every item on every core; results in the order of `items`.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("file work does not panic"))
-            .collect()
-    })
 }

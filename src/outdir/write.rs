@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
-use crate::emit::{MANIFEST, OutputFile, OutputSet};
+use crate::emit::{MANIFEST, OutputSet};
 use crate::{Error, Result};
 
 /// What a build did.
@@ -18,71 +19,105 @@ pub(crate) struct Written {
     pub(crate) unchanged: usize,
 }
 
-/// Brings `dir` up to date with `outputs`.
-pub(crate) fn write(outputs: &OutputSet, dir: &Path) -> Result<Written> {
-    let present = super::list(dir)?;
-    let previous = previous(dir)?;
-    std::fs::create_dir_all(dir).map_err(|source| Error::WriteFile {
-        path: dir.to_owned(),
-        source,
-    })?;
-    let root = std::fs::canonicalize(dir).map_err(|source| Error::WriteFile {
-        path: dir.to_owned(),
-        source,
-    })?;
-    // Every directory is made, and proved to be inside the output directory, before any
-    // file is written.
-    let mut parents: BTreeSet<PathBuf> = BTreeSet::new();
-    for path in outputs.files.keys() {
-        let target = inside(&root, path)?;
-        parents.insert(target.parent().expect("files have a parent").to_owned());
-    }
-    for parent in &parents {
-        ensure_dir(&root, parent)?;
-    }
-    let files: Vec<(&String, &OutputFile)> = outputs
-        .files
-        .iter()
-        .filter(|(path, _)| *path != MANIFEST)
-        .collect();
-    let update = |(path, file): &(&String, &OutputFile)| -> Result<bool> {
-        if present.contains(*path)
-            && super::read(dir, path)?.is_some_and(|bytes| bytes == file.bytes)
-        {
-            return Ok(false);
-        }
-        replace(&inside(&root, path)?, &file.bytes)?;
-        Ok(true)
-    };
-    let mut report = Written::default();
-    let written = super::in_parallel(&files, update);
-    // The manifest goes last: until it is written, the previous one still lists every file
-    // the previous build made.
-    let manifest = outputs.files.get_key_value(MANIFEST);
-    for ((path, _), written) in files.iter().copied().chain(manifest).zip(
-        written
-            .into_iter()
-            .chain(manifest.map(|manifest| update(&manifest))),
-    ) {
-        if written? {
-            report.files.push(path.clone());
-        } else {
-            report.unchanged += 1;
-        }
-    }
-    for path in previous {
-        if outputs.files.contains_key(&path) || !present.contains(&path) {
-            continue;
-        }
-        let target = inside(&root, &path)?;
-        std::fs::remove_file(&target).map_err(|source| Error::WriteFile {
-            path: target.clone(),
+/// Brings the output directory up to date with outputs handed to it piece by piece.
+pub(crate) struct Writer<'a> {
+    dir: &'a Path,
+    root: PathBuf,
+    present: BTreeSet<String>,
+    previous: Vec<String>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    written: Written,
+    /// Every path produced, to know which earlier files are gone.
+    produced: BTreeSet<String>,
+    /// Directories already made and proved to be inside the output directory.
+    safe: BTreeSet<PathBuf>,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(dir: &'a Path) -> Result<Self> {
+        let present = super::list(dir)?;
+        let previous = previous(dir)?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::WriteFile {
+            path: dir.to_owned(),
             source,
         })?;
-        remove_empty_parents(&root, &target);
-        report.removed.push(path);
+        let root = std::fs::canonicalize(dir).map_err(|source| Error::WriteFile {
+            path: dir.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            dir,
+            root,
+            present,
+            previous,
+            state: Mutex::default(),
+        })
     }
-    Ok(report)
+
+    /// Writes each file of `part` whose bytes differ from the file on disk.
+    pub(crate) fn part(&self, part: OutputSet) -> Result<()> {
+        let mut written = Vec::new();
+        let mut unchanged = 0;
+        for (path, file) in &part.files {
+            let target = inside(&self.root, path)?;
+            let parent = target.parent().expect("files have a parent").to_owned();
+            let known = self
+                .state
+                .lock()
+                .expect("no writer panics")
+                .safe
+                .contains(&parent);
+            if !known {
+                ensure_dir(&self.root, &parent)?;
+                self.state
+                    .lock()
+                    .expect("no writer panics")
+                    .safe
+                    .insert(parent);
+            }
+            if self.present.contains(path)
+                && super::read(self.dir, path)?.is_some_and(|bytes| bytes == file.bytes)
+            {
+                unchanged += 1;
+                continue;
+            }
+            replace(&target, &file.bytes)?;
+            written.push(path.clone());
+        }
+        let mut state = self.state.lock().expect("no writer panics");
+        state.written.files.extend(written);
+        state.written.unchanged += unchanged;
+        state.produced.extend(part.files.into_keys());
+        Ok(())
+    }
+
+    /// Removes the files the previous build generated that this one did not, once every
+    /// output (the manifest last) has been written.
+    pub(crate) fn finish(self) -> Result<Written> {
+        let State {
+            mut written,
+            produced,
+            ..
+        } = self.state.into_inner().expect("no writer panics");
+        for path in self.previous {
+            if produced.contains(&path) || !self.present.contains(&path) || path == MANIFEST {
+                continue;
+            }
+            let target = inside(&self.root, &path)?;
+            std::fs::remove_file(&target).map_err(|source| Error::WriteFile {
+                path: target.clone(),
+                source,
+            })?;
+            remove_empty_parents(&self.root, &target);
+            written.removed.push(path);
+        }
+        written.files.sort();
+        Ok(written)
+    }
 }
 
 /// Makes `dir`, refusing when it, or the nearest directory above it that exists, resolves to
