@@ -36,6 +36,70 @@ pub(crate) enum Command {
     /// Compare the registry with a git revision: entities added, removed and changed (field by
     /// field), generated files that change, and what is affected downstream.
     Diff(DiffArgs),
+    /// Publish the registry blob of a commit to object storage: an immutable, content-addressed
+    /// version, a record of the publication, and `latest.json`, which only ever moves forward.
+    Publish(PublishArgs),
+    /// Read a publication back, check it against its hash, and print it.
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PublishArgs {
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+
+    /// Where to publish: `file://DIR`, `s3://BUCKET/PREFIX`, `gs://…`, `az://…`, or a directory
+    /// [default: the settings' `publish.url`, else `published/` beside the registry root].
+    #[arg(long, value_name = "URL")]
+    pub(crate) to: Option<String>,
+
+    /// The commit whose registry to publish, read from git.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub(crate) commit: String,
+
+    /// Publish even if the commit does not descend from the latest published one; the
+    /// publication records it.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Do not require the store to honour conditional writes, because only one publisher can
+    /// ever run at a time; each publication records it.
+    #[arg(long)]
+    pub(crate) single_writer: bool,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FetchArgs {
+    /// Where to read from [default: the settings' `publish.url`, else `published/` beside the
+    /// registry root].
+    #[arg(value_name = "URL")]
+    pub(crate) url: Option<String>,
+
+    /// The publication of this commit (a full or abbreviated id) instead of the latest.
+    #[arg(long, value_name = "SHA", conflicts_with = "list")]
+    pub(crate) commit: Option<String>,
+
+    /// List every publication, oldest first, instead of printing one.
+    #[arg(long)]
+    pub(crate) list: bool,
+
+    /// Write the blob to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE", conflicts_with = "list")]
+    pub(crate) output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+/// Options shared by the commands that talk to a store.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Give up retrying the store's transient failures after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) retry_for: u64,
 }
 
 #[derive(Debug, Args)]

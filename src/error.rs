@@ -38,6 +38,28 @@ pub(crate) enum Error {
     },
     #[error("`{}` does not exist at revision `{revision}`", path.display())]
     NotAtRevision { revision: String, path: PathBuf },
+    #[error(
+        "cannot {action} `{url}`{}",
+        if hint.is_empty() { String::new() } else { format!(": {hint}") }
+    )]
+    Store {
+        action: &'static str,
+        url: String,
+        hint: String,
+        source: Box<object_store::Error>,
+    },
+    #[error("`{url}` is not a usable store: {message}")]
+    StoreUrl { url: String, message: String },
+    /// A publication refused: it would move `latest` back, or the store cannot be trusted.
+    #[error("{message}")]
+    Refused { message: String },
+    /// What a store holds does not match its hash or its record.
+    #[error("`{url}` is corrupt: {message}")]
+    Corrupt { url: String, message: String },
+    #[error("nothing is published at `{url}`")]
+    NothingPublished { url: String },
+    #[error("cannot start the I/O runtime")]
+    Runtime { source: std::io::Error },
     #[error("cannot start an evaluation thread")]
     Thread { source: std::io::Error },
     #[error("internal error: {message}")]
@@ -45,6 +67,15 @@ pub(crate) enum Error {
 }
 
 impl Error {
+    /// The exit status this error ends a run with: a refusal or corrupt data is a problem
+    /// found (1), anything else a failure to run (2).
+    pub(crate) fn status(&self) -> crate::ExitStatus {
+        match self {
+            Self::Refused { .. } | Self::Corrupt { .. } => crate::ExitStatus::Problems,
+            _ => crate::ExitStatus::Failure,
+        }
+    }
+
     /// The chain of causes below this error, outermost first.
     pub(crate) fn causes(&self) -> Vec<String> {
         let mut causes = Vec::new();

@@ -18,6 +18,7 @@ mod output;
 mod pipeline;
 mod scan;
 mod source;
+mod store;
 mod validate;
 
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(status) => status,
         Err(error) => {
             output::Output::error(&error);
-            ExitStatus::Failure
+            error.status()
         }
     };
     ExitCode::from(status as u8)

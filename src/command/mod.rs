@@ -4,12 +4,16 @@
 mod build;
 mod check;
 mod diff;
+mod fetch;
+mod publish;
 
 use crate::cli::{Cli, Command, Format, ReportArgs};
 use crate::diagnostic::{Diagnostic, Severity, render::render};
+use std::path::{Path, PathBuf};
+
 use strum::IntoEnumIterator;
 
-use crate::model::Kind;
+use crate::model::{Kind, Settings};
 use crate::output::Output;
 use crate::pipeline::Compiled;
 use crate::{Error, ExitStatus, Result};
@@ -26,6 +30,8 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
         Command::Check(args) => check::run(&cli.root, &args, out),
         Command::Build(args) => build::run(&cli.root, &args, out),
         Command::Diff(args) => diff::run(&cli.root, &args, out),
+        Command::Publish(args) => publish::run(&cli.root, &args, out),
+        Command::Fetch(args) => fetch::run(&cli.root, &args, out),
     }
 }
 
@@ -87,6 +93,30 @@ fn report(
         }
     }
     errors > 0 || (args.deny_warnings && warnings > 0)
+}
+
+/// The store URL a command uses: the one given, else the settings' `publish.url` (a relative
+/// directory is taken from the registry root), else `published/` beside the registry root.
+fn target(root: &Path, given: Option<&str>, settings: Option<&Settings>) -> (String, PathBuf) {
+    if let Some(given) = given {
+        return (given.to_owned(), PathBuf::from("."));
+    }
+    if let Some(url) = settings.and_then(|settings| settings.publish.url.as_ref()) {
+        return (url.clone(), root.to_owned());
+    }
+    let beside = match root.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => root.join(".."),
+    };
+    ("file://published".to_owned(), beside)
+}
+
+/// A runtime for a command's store I/O.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime { source })
 }
 
 fn status(failed: bool) -> ExitStatus {

@@ -75,6 +75,16 @@ enum Job<'a> {
     Cluster(&'a EntityId),
 }
 
+/// The blob alone, `registry.json`, for `publish`.
+pub(crate) fn registry_blob(graph: &Graph) -> Vec<u8> {
+    let mut part = OutputSet::default();
+    blob::emit(graph, &mut part);
+    part.files
+        .remove(blob::PATH)
+        .expect("the blob is always emitted")
+        .bytes
+}
+
 /// Renders every output of `graph` into one set, for `diff`, which needs both sides whole.
 pub(crate) fn emit(graph: &Graph) -> OutputSet {
     let all = std::sync::Mutex::new(OutputSet::default());

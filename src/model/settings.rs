@@ -45,9 +45,18 @@ pub(crate) struct Settings {
     #[serde(default = "default_generated_path")]
     pub(crate) generated_path: String,
     #[serde(default)]
+    pub(crate) publish: Publish,
+    #[serde(default)]
     policies: BTreeMap<String, PolicySeverity>,
     #[serde(default)]
     lifecycle_environments: BTreeMap<Lifecycle, Vec<Environment>>,
+}
+
+/// Where `registry publish` and `registry fetch` go when given no URL.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct Publish {
+    /// A store URL; a `file://` path is relative to the registry root.
+    pub(crate) url: Option<String>,
 }
 
 fn default_revision() -> String {

@@ -1,8 +1,6 @@
 //! `registry diff --base REV` on real git repositories made with git2.
 
-use std::path::Path;
-
-use crate::test::{SETTINGS, Test, run_in};
+use crate::test::{SETTINGS, Test, commit, run_in};
 
 const TEAM: &str =
     "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
@@ -12,35 +10,6 @@ fn service(name: &str, extra: &str) -> String {
 }
 
 const LIB: &str = "{\n  new(name):: {\n    name: name,\n    description: 'The %s service' % name,\n    owner: 'payments',\n    tier: 2,\n    lifecycle: 'production',\n    repo: 'https://github.com/acme/%s.git' % name,\n    language: 'go',\n  },\n}\n";
-
-/// Commits everything in `dir` on HEAD.
-fn commit(dir: &Path, message: &str) {
-    let repo = git2::Repository::open(dir).unwrap_or_else(|_| git2::Repository::init(dir).unwrap());
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = git2::Signature::now("registry", "registry@example.com").unwrap();
-    let parents: Vec<git2::Commit> = repo
-        .head()
-        .ok()
-        .and_then(|head| head.peel_to_commit().ok())
-        .into_iter()
-        .collect();
-    let parents: Vec<&git2::Commit> = parents.iter().collect();
-    repo.commit(
-        Some("HEAD"),
-        &signature,
-        &signature,
-        message,
-        &tree,
-        &parents,
-    )
-    .unwrap();
-}
 
 fn repo() -> Test {
     let test = Test::new()

@@ -5,7 +5,9 @@ mod check;
 mod consumers;
 mod corpus;
 mod diff;
+mod publish;
 mod readme;
+mod stores;
 mod test;
 
 /// Every `.rs` file here is a module of this binary, so no test is silently left out.

@@ -65,13 +65,24 @@ impl Test {
 
 /// Runs the binary in `dir` with `args` and nothing else from the environment.
 pub(crate) fn run_in(dir: &Path, args: &[String]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_registry"))
+    run_with(dir, args, &[])
+}
+
+/// The binary in `dir` with `args` and, from the environment, only `PATH` and `env`.
+pub(crate) fn command(dir: &Path, args: &[String], env: &[(String, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
+    command
         .args(args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
+        .envs(env.iter().map(|(key, value)| (key, value)));
+    command
+}
+
+/// Runs the binary in `dir` with `args`, and only `PATH` and `env` from the environment.
+pub(crate) fn run_with(dir: &Path, args: &[String], env: &[(String, String)]) -> Output {
+    let output = command(dir, args, env).output().unwrap();
     Output {
         status: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8(output.stdout).unwrap(),
@@ -82,4 +93,34 @@ pub(crate) fn run_in(dir: &Path, args: &[String]) -> Output {
 /// The repository's root.
 pub(crate) fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Commits everything in `dir` on HEAD.
+pub(crate) fn commit(dir: &Path, message: &str) -> String {
+    let repo = git2::Repository::open(dir).unwrap_or_else(|_| git2::Repository::init(dir).unwrap());
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("registry", "registry@example.com").unwrap();
+    let parents: Vec<git2::Commit> = repo
+        .head()
+        .ok()
+        .and_then(|head| head.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(
+        Some("HEAD"),
+        &signature,
+        &signature,
+        message,
+        &tree,
+        &parents,
+    )
+    .unwrap()
+    .to_string()
 }

@@ -1,0 +1,282 @@
+//! Object storage for publications: `registry publish` writes there and `registry fetch`
+//! reads. [`Store`] opens a target URL (`file://`, `s3://`, `gs://`, `az://`) with
+//! `object_store`, configured from the environment as `object_store` reads it, and maps the
+//! store's failures to plain messages. [`layout`] names the keys and documents, [`probe`]
+//! proves a store's conditional writes, [`publish`] and [`fetch`] are the two operations.
+
+pub(crate) mod fetch;
+pub(crate) mod layout;
+mod probe;
+pub(crate) mod publish;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::TryStreamExt as _;
+use object_store::path::Path as Key;
+use object_store::{
+    BackoffConfig, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
+    UpdateVersion,
+};
+
+use crate::{Error, Result};
+
+/// An opened target: a store and the prefix under which everything lives.
+pub(crate) struct Store {
+    inner: Arc<dyn ObjectStore>,
+    prefix: Key,
+    /// The target as shown in messages, ending in `/`.
+    url: String,
+    /// The directory, for a `file://` target.
+    local: Option<PathBuf>,
+}
+
+/// How a conditional update ended.
+pub(crate) enum Update {
+    Done,
+    /// The object changed since it was read.
+    Stale,
+    /// The store cannot update conditionally.
+    Unsupported,
+}
+
+impl Store {
+    /// Opens `target`: a URL, or a plain path meaning a local directory. A relative local path
+    /// is taken from `base`. Transient failures are retried with backoff for up to
+    /// `retry_for`.
+    pub(crate) fn open(target: &str, base: &Path, retry_for: Duration) -> Result<Self> {
+        let invalid = |message: String| Error::StoreUrl {
+            url: target.to_owned(),
+            message,
+        };
+        let (scheme, rest) = target.split_once("://").unwrap_or(("file", target));
+        if scheme == "file" {
+            if rest.is_empty() {
+                return Err(invalid("it names no directory".to_owned()));
+            }
+            let dir = base.join(rest);
+            std::fs::create_dir_all(&dir).map_err(|source| Error::WriteFile {
+                path: dir.clone(),
+                source,
+            })?;
+            let dir = std::fs::canonicalize(&dir).map_err(|source| Error::ReadDir {
+                path: dir.clone(),
+                source,
+            })?;
+            let inner = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                .map_err(|error| invalid(error.to_string()))?
+                .with_fsync(true);
+            return Ok(Self {
+                inner: Arc::new(inner),
+                prefix: Key::default(),
+                url: format!("file://{}/", dir.display()),
+                local: Some(dir),
+            });
+        }
+        let url = url::Url::parse(target).map_err(|error| invalid(error.to_string()))?;
+        let retry = RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(5),
+                base: 2.0,
+            },
+            max_retries: 64,
+            retry_timeout: retry_for,
+        };
+        let built: Result<Arc<dyn ObjectStore>, object_store::Error> = match scheme {
+            "s3" => object_store::aws::AmazonS3Builder::from_env()
+                .with_url(target)
+                .with_retry(retry)
+                .build()
+                .map(|store| Arc::new(store) as _),
+            "gs" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                .with_url(target)
+                .with_retry(retry)
+                .build()
+                .map(|store| Arc::new(store) as _),
+            "az" => object_store::azure::MicrosoftAzureBuilder::from_env()
+                .with_url(target)
+                .with_retry(retry)
+                .build()
+                .map(|store| Arc::new(store) as _),
+            _ => {
+                return Err(invalid(format!(
+                    "`{scheme}://` is not a store: use `file://`, `s3://`, `gs://` or `az://`"
+                )));
+            }
+        };
+        let inner = built.map_err(|error| invalid(error.to_string()))?;
+        let prefix = url.path().trim_matches('/');
+        Ok(Self {
+            inner,
+            prefix: Key::from(prefix),
+            url: format!("{}/", target.trim_end_matches('/')),
+            local: None,
+        })
+    }
+
+    /// The directory of a `file://` target.
+    pub(crate) fn local_dir(&self) -> Option<&Path> {
+        self.local.as_deref()
+    }
+
+    /// The URL of `key`, for messages.
+    pub(crate) fn url(&self, key: &str) -> String {
+        format!("{}{key}", self.url)
+    }
+
+    fn key(&self, key: &str) -> Key {
+        key.split('/')
+            .fold(self.prefix.clone(), |path, part| path.clone().join(part))
+    }
+
+    fn failed(&self, action: &'static str, key: &str, source: object_store::Error) -> Error {
+        Error::Store {
+            action,
+            url: self.url(key),
+            hint: hint(&source),
+            source: Box::new(source),
+        }
+    }
+
+    /// Reads `key`: its bytes and version, `None` when there is no such object.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<(Bytes, UpdateVersion)>> {
+        let result = match self.inner.get(&self.key(key)).await {
+            Ok(result) => result,
+            Err(error @ object_store::Error::NotFound { .. }) if hint(&error) == NO_BUCKET => {
+                return Err(self.failed("read", key, error));
+            }
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(self.failed("read", key, error)),
+        };
+        let version = UpdateVersion {
+            e_tag: result.meta.e_tag.clone(),
+            version: result.meta.version.clone(),
+        };
+        let bytes = result
+            .bytes()
+            .await
+            .map_err(|error| self.failed("read", key, error))?;
+        Ok(Some((bytes, version)))
+    }
+
+    /// Creates `key` unless it exists; whether it was created.
+    pub(crate) async fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
+        let options = PutOptions::from(PutMode::Create);
+        match self
+            .inner
+            .put_opts(&self.key(key), PutPayload::from(bytes), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(error) => Err(self.failed("create", key, error)),
+        }
+    }
+
+    /// Replaces `key` if it is still at `version`.
+    pub(crate) async fn update(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        version: UpdateVersion,
+    ) -> Result<Update> {
+        let options = PutOptions::from(PutMode::Update(version));
+        match self
+            .inner
+            .put_opts(&self.key(key), PutPayload::from(bytes), options)
+            .await
+        {
+            Ok(_) => Ok(Update::Done),
+            Err(object_store::Error::Precondition { .. }) => Ok(Update::Stale),
+            Err(object_store::Error::NotImplemented { .. }) => Ok(Update::Unsupported),
+            Err(error) => Err(self.failed("update", key, error)),
+        }
+    }
+
+    /// Writes `key` whatever is there.
+    pub(crate) async fn overwrite(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.inner
+            .put(&self.key(key), PutPayload::from(bytes))
+            .await
+            .map(|_| ())
+            .map_err(|error| self.failed("write", key, error))
+    }
+
+    pub(crate) async fn delete(&self, key: &str) -> Result<()> {
+        match self.inner.delete(&self.key(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(self.failed("delete", key, error)),
+        }
+    }
+
+    /// The keys under directory `dir` that sort after `after`, relative to the target.
+    pub(crate) async fn list(&self, dir: &str, after: Option<&str>) -> Result<Vec<String>> {
+        let prefix = self.key(dir);
+        let stream = match after {
+            Some(after) => self.inner.list_with_offset(Some(&prefix), &self.key(after)),
+            None => self.inner.list(Some(&prefix)),
+        };
+        let metas: Vec<_> = stream
+            .try_collect()
+            .await
+            .map_err(|error| self.failed("list", dir, error))?;
+        let mut keys: Vec<String> = metas
+            .into_iter()
+            .filter_map(|meta| {
+                let location = meta.location.as_ref();
+                let relative = if self.prefix.as_ref().is_empty() {
+                    Some(location)
+                } else {
+                    location
+                        .strip_prefix(self.prefix.as_ref())
+                        .and_then(|rest| rest.strip_prefix('/'))
+                };
+                relative.map(str::to_owned)
+            })
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+const NO_BUCKET: &str = "the bucket does not exist";
+
+/// What a store failure most likely means, for people.
+fn hint(error: &object_store::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let hint = match error {
+        object_store::Error::PermissionDenied { .. } => {
+            if text.contains("SignatureDoesNotMatch") || text.contains("InvalidAccessKeyId") {
+                "the store refused the credentials: check AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY (or the GOOGLE_ or AZURE_ variables)"
+            } else {
+                "permission denied: the credentials are not allowed to do this"
+            }
+        }
+        object_store::Error::Unauthenticated { .. } => {
+            "the store refused the credentials: check AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY (or the GOOGLE_ or AZURE_ variables)"
+        }
+        _ if text.contains("NoSuchBucket")
+            || text.contains("ContainerNotFound")
+            || text.contains("bucket does not exist") =>
+        {
+            NO_BUCKET
+        }
+        object_store::Error::NotFound { .. } => "not found: does the bucket exist?",
+        _ if text.contains("Credential") || text.contains("credential") => {
+            "no usable credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the \
+             GOOGLE_ or AZURE_ variables)"
+        }
+        _ => "",
+    };
+    hint.to_owned()
+}
