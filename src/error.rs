@@ -56,6 +56,8 @@ pub(crate) enum Error {
     /// What a store holds does not match its hash or its record.
     #[error("`{url}` is corrupt: {message}")]
     Corrupt { url: String, message: String },
+    #[error("`{prefix}` names more than one published commit: give more of it")]
+    AmbiguousCommit { prefix: String },
     #[error("nothing is published at `{url}`")]
     NothingPublished { url: String },
     #[error("cannot start the I/O runtime")]

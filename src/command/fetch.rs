@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::cli::FetchArgs;
 use crate::output::Output;
 use crate::pipeline::compile_dir;
-use crate::store::{Store, fetch};
+use crate::store::{Access, Store, fetch};
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(root: &Path, args: &FetchArgs, out: &mut Output) -> Result<ExitStatus> {
@@ -23,7 +23,12 @@ pub(crate) fn run(root: &Path, args: &FetchArgs, out: &mut Output) -> Result<Exi
             .map(|graph| &graph.registry.settings);
         super::target(root, None, settings)
     };
-    let store = Store::open(&url, &base, Duration::from_secs(args.store.retry_for))?;
+    let store = Store::open(
+        &url,
+        &base,
+        Duration::from_secs(args.store.retry_for),
+        Access::Read,
+    )?;
     let runtime = super::runtime()?;
     if args.list {
         let (records, latest) = runtime.block_on(async {

@@ -12,8 +12,8 @@ use crate::emit::{API_VERSION, registry_blob};
 use crate::output::Output;
 use crate::pipeline::compile;
 use crate::source::read_revision;
-use crate::store::Store;
 use crate::store::publish::{History, Outcome, Publication, Relation, publish};
+use crate::store::{Access, Store};
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(root: &Path, args: &PublishArgs, out: &mut Output) -> Result<ExitStatus> {
@@ -39,7 +39,12 @@ pub(crate) fn run(root: &Path, args: &PublishArgs, out: &mut Output) -> Result<E
         return Ok(ExitStatus::Problems);
     };
     let (url, base) = super::target(root, args.to.as_deref(), Some(&graph.registry.settings));
-    let store = Store::open(&url, &base, Duration::from_secs(args.store.retry_for))?;
+    let store = Store::open(
+        &url,
+        &base,
+        Duration::from_secs(args.store.retry_for),
+        Access::Write,
+    )?;
     let publication = Publication {
         blob: registry_blob(graph),
         commit: commit.clone(),

@@ -37,9 +37,8 @@ pub(crate) async fn at_commit(store: &Store, commit: &str) -> Result<(Record, Ve
         });
     };
     if matching.iter().any(|other| other.commit != record.commit) {
-        return Err(Error::StoreUrl {
-            url: store.url(""),
-            message: format!("`{commit}` names more than one published commit; give more of it"),
+        return Err(Error::AmbiguousCommit {
+            prefix: commit.to_owned(),
         });
     }
     let blob = read_blob(store, record).await?;

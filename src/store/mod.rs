@@ -33,6 +33,13 @@ pub(crate) struct Store {
     local: Option<PathBuf>,
 }
 
+/// Whether a command writes to the store: only then is a missing local directory created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
 /// How a conditional update ended.
 pub(crate) enum Update {
     Done,
@@ -46,7 +53,12 @@ impl Store {
     /// Opens `target`: a URL, or a plain path meaning a local directory. A relative local path
     /// is taken from `base`. Transient failures are retried with backoff for up to
     /// `retry_for`.
-    pub(crate) fn open(target: &str, base: &Path, retry_for: Duration) -> Result<Self> {
+    pub(crate) fn open(
+        target: &str,
+        base: &Path,
+        retry_for: Duration,
+        access: Access,
+    ) -> Result<Self> {
         let invalid = |message: String| Error::StoreUrl {
             url: target.to_owned(),
             message,
@@ -57,10 +69,20 @@ impl Store {
                 return Err(invalid("it names no directory".to_owned()));
             }
             let dir = base.join(rest);
-            std::fs::create_dir_all(&dir).map_err(|source| Error::WriteFile {
-                path: dir.clone(),
-                source,
-            })?;
+            match access {
+                Access::Write => {
+                    std::fs::create_dir_all(&dir).map_err(|source| Error::WriteFile {
+                        path: dir.clone(),
+                        source,
+                    })?;
+                }
+                Access::Read if !dir.is_dir() => {
+                    return Err(Error::NothingPublished {
+                        url: format!("file://{}", dir.display()),
+                    });
+                }
+                Access::Read => {}
+            }
             let dir = std::fs::canonicalize(&dir).map_err(|source| Error::ReadDir {
                 path: dir.clone(),
                 source,

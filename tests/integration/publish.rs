@@ -340,6 +340,10 @@ fn a_local_directory() {
     let (repo, first) = Repo::new();
     let dir = repo.path().join("published");
     let object = |key: &str| dir.join(key);
+    let output = repo.run(&["fetch", "published"], &[]);
+    assert_eq!(output.status, 2, "{}", output.report());
+    assert!(output.stderr.contains("nothing is published at"), "{}", output.report());
+    assert!(!dir.exists(), "fetch creates nothing");
     lifecycle("file://published", &[], &object, &repo, &first);
     tampering("published", &[], &object, &repo);
     let facts = json(&std::fs::read(dir.join("store.json")).unwrap());
