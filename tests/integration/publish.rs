@@ -342,7 +342,11 @@ fn a_local_directory() {
     let object = |key: &str| dir.join(key);
     let output = repo.run(&["fetch", "published"], &[]);
     assert_eq!(output.status, 2, "{}", output.report());
-    assert!(output.stderr.contains("nothing is published at"), "{}", output.report());
+    assert!(
+        output.stderr.contains("nothing is published at"),
+        "{}",
+        output.report()
+    );
     assert!(!dir.exists(), "fetch creates nothing");
     lifecycle("file://published", &[], &object, &repo, &first);
     tampering("published", &[], &object, &repo);

@@ -1,5 +1,6 @@
 //! The README is part of the interface: its headings never skip a level, its test command is
-//! what CI runs, and its diagnostics reference lists every code.
+//! what CI runs, its commands table lists every command, and its diagnostics reference lists
+//! every code.
 
 use crate::test::project_root;
 
@@ -63,4 +64,30 @@ fn ci_runs_the_test_command_of_the_quick_start() {
         "`.ci/run` does not run `{}`",
         commands[1]
     );
+}
+
+#[test]
+fn every_command_is_in_the_commands_table() {
+    let help = crate::test::run_in(&project_root(), &["--help".to_owned()]);
+    assert_eq!(help.status, 0, "{}", help.report());
+    let commands: Vec<&str> = help
+        .stdout
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter(|line| !line.starts_with("   "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|command| *command != "help")
+        .collect();
+    assert!(commands.contains(&"publish") && commands.contains(&"fetch"));
+    let readme = readme();
+    let table = readme.split("\n## Commands\n").nth(1).unwrap();
+    for command in commands {
+        assert!(
+            table.contains(&format!("| `registry {command}")),
+            "the README's commands table has no row for `registry {command}`"
+        );
+    }
 }
