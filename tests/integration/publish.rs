@@ -751,4 +751,17 @@ fn a_store_that_ignores_conditional_writes_is_refused() {
     assert_eq!(output.status, 0, "{}", output.report());
     let output = repo.publish(&url, &first, &["--single-writer"], &garage.env());
     assert_eq!(output.status, 1, "still forward only: {}", output.report());
+
+    // A key that may only read is denied, plainly; it can still fetch.
+    let third = repo.revise("revision 3");
+    let output = repo.publish(&url, &third, &["--single-writer"], &garage.reader_env());
+    assert_eq!(output.status, 2, "{}", output.report());
+    assert!(
+        output.stderr.contains("permission denied"),
+        "{}",
+        output.report()
+    );
+    let output = repo.run(&["fetch", &url], &garage.reader_env());
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(revision_of(output.stdout.as_bytes()), "revision 2");
 }

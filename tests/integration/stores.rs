@@ -362,6 +362,8 @@ impl Moto {
 pub(crate) struct Garage {
     port: u16,
     key: String,
+    /// A key that may only read the bucket.
+    reader: String,
     secret: String,
     _dir: tempfile::TempDir,
     _process: Process,
@@ -437,10 +439,14 @@ impl Garage {
         garage(&[
             "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", "registry",
         ]);
+        let reader = format!("GK{}", "3c".repeat(12));
+        garage(&["key", "import", "--yes", "-n", "reader", &reader, &secret]);
+        garage(&["bucket", "allow", "--read", BUCKET, "--key", "reader"]);
         wait_listening(s3, &mut process.0, "garage s3 api");
         Self {
             port: s3,
             key,
+            reader,
             secret,
             _dir: dir,
             _process: process,
@@ -452,6 +458,16 @@ impl Garage {
             &format!("http://127.0.0.1:{}", self.port),
             "garage",
             &self.key,
+            &self.secret,
+        )
+    }
+
+    /// The environment with the key that may only read.
+    pub(crate) fn reader_env(&self) -> Vec<(String, String)> {
+        s3_env(
+            &format!("http://127.0.0.1:{}", self.port),
+            "garage",
+            &self.reader,
             &self.secret,
         )
     }
