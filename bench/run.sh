@@ -21,6 +21,7 @@ set -euo pipefail
 COMMANDS=(
   "check"
   "build --out {scratch}"
+  "publish --to {scratch}"
 )
 
 DEFAULT_SIZES=(1000 10000 50000)
@@ -53,6 +54,7 @@ if [ ! -x "$TIME" ]; then
   [ -x "$TIME" ] || die "$TIME is missing: install GNU time (Debian: apt-get install time)"
 fi
 command -v python3 > /dev/null || die "python3 is missing"
+command -v git > /dev/null || die "git is missing"
 
 if [ -z "${REGISTRY:-}" ]; then
   say "==> cargo build --release --locked"
@@ -113,7 +115,13 @@ for n in "${sizes[@]}"; do
   if [ "$(cat "$dir/.generator" 2> /dev/null)" != "$expected" ]; then
     say "==> generating $n services in bench/out/$n"
     python3 "$BENCH/generate.py" "$n" "$dir" --seed "$SEED" >&2
-    rm -rf "$OUT/generated/$n"
+    rm -rf "$OUT/generated/$n" "$dir/.git"
+  fi
+  # `publish` reads the registry from git: each registry is a repository of one commit.
+  if [ ! -d "$dir/.git" ]; then
+    git -C "$dir" init -q
+    git -C "$dir" add -A
+    git -C "$dir" -c user.name=bench -c user.email=bench@example.com commit -q -m "$n services"
   fi
   # `check` compares the generated files with what the registry produces: write them first.
   say "==> registry build (bench/out/generated/$n)"
