@@ -11,7 +11,7 @@ pub(crate) mod publish;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::TryStreamExt as _;
@@ -31,6 +31,8 @@ pub(crate) struct Store {
     url: String,
     /// The directory, for a `file://` target.
     local: Option<PathBuf>,
+    /// How long transient failures are retried.
+    retry_for: Duration,
 }
 
 /// Whether a command writes to the store: only then is a missing local directory created.
@@ -95,6 +97,7 @@ impl Store {
                 prefix: Key::default(),
                 url: format!("file://{}/", dir.display()),
                 local: Some(dir),
+                retry_for,
             });
         }
         let url = url::Url::parse(target).map_err(|error| invalid(error.to_string()))?;
@@ -136,6 +139,7 @@ impl Store {
             prefix: Key::from(prefix),
             url: format!("{}/", target.trim_end_matches('/')),
             local: None,
+            retry_for,
         })
     }
 
@@ -163,35 +167,66 @@ impl Store {
         }
     }
 
-    /// Reads `key`: its bytes and version, `None` when there is no such object.
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<(Bytes, UpdateVersion)>> {
-        let result = match self.inner.get(&self.key(key)).await {
-            Ok(result) => result,
-            Err(error @ object_store::Error::NotFound { .. }) if hint(&error) == NO_BUCKET => {
-                return Err(self.failed("read", key, error));
+    /// Runs `operation` again after a transport failure that the client does not retry itself
+    /// (a connection cut after a write was sent, a body cut off), with backoff, while
+    /// `retry_for` lasts. Every operation here is safe to repeat: a create that did land the
+    /// first time is refused as existing the second, an update as stale, and the callers
+    /// read back what the store holds.
+    async fn retrying<T>(
+        &self,
+        mut operation: impl AsyncFnMut() -> Result<T, object_store::Error>,
+    ) -> Result<T, object_store::Error> {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match operation().await {
+                Err(error)
+                    if self.local.is_none()
+                        && transport(&error)
+                        && started.elapsed() + delay < self.retry_for =>
+                {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
             }
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(error) => return Err(self.failed("read", key, error)),
-        };
-        let version = UpdateVersion {
-            e_tag: result.meta.e_tag.clone(),
-            version: result.meta.version.clone(),
-        };
-        let bytes = result
-            .bytes()
-            .await
-            .map_err(|error| self.failed("read", key, error))?;
-        Ok(Some((bytes, version)))
+        }
     }
 
-    /// Creates `key` unless it exists; whether it was created.
+    /// Reads `key`: its bytes and version, `None` when there is no such object.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<(Bytes, UpdateVersion)>> {
+        let path = self.key(key);
+        let read = self
+            .retrying(async || {
+                let result = self.inner.get(&path).await?;
+                let version = UpdateVersion {
+                    e_tag: result.meta.e_tag.clone(),
+                    version: result.meta.version.clone(),
+                };
+                Ok((result.bytes().await?, version))
+            })
+            .await;
+        match read {
+            Ok(read) => Ok(Some(read)),
+            Err(error @ object_store::Error::NotFound { .. }) if hint(&error) == NO_BUCKET => {
+                Err(self.failed("read", key, error))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(self.failed("read", key, error)),
+        }
+    }
+
+    /// Creates `key` unless it exists; whether it was created (as far as this request can
+    /// tell: a retried create that landed the first time reads as not created).
     pub(crate) async fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
-        let options = PutOptions::from(PutMode::Create);
-        match self
-            .inner
-            .put_opts(&self.key(key), PutPayload::from(bytes), options)
-            .await
-        {
+        let (path, payload) = (self.key(key), PutPayload::from(bytes));
+        let put = self
+            .retrying(async || {
+                let options = PutOptions::from(PutMode::Create);
+                self.inner.put_opts(&path, payload.clone(), options).await
+            })
+            .await;
+        match put {
             Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
             Err(error) => Err(self.failed("create", key, error)),
@@ -205,12 +240,14 @@ impl Store {
         bytes: Vec<u8>,
         version: UpdateVersion,
     ) -> Result<Update> {
-        let options = PutOptions::from(PutMode::Update(version));
-        match self
-            .inner
-            .put_opts(&self.key(key), PutPayload::from(bytes), options)
-            .await
-        {
+        let (path, payload) = (self.key(key), PutPayload::from(bytes));
+        let put = self
+            .retrying(async || {
+                let options = PutOptions::from(PutMode::Update(version.clone()));
+                self.inner.put_opts(&path, payload.clone(), options).await
+            })
+            .await;
+        match put {
             Ok(_) => Ok(Update::Done),
             Err(object_store::Error::Precondition { .. }) => Ok(Update::Stale),
             Err(object_store::Error::NotImplemented { .. }) => Ok(Update::Unsupported),
@@ -220,15 +257,16 @@ impl Store {
 
     /// Writes `key` whatever is there.
     pub(crate) async fn overwrite(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        self.inner
-            .put(&self.key(key), PutPayload::from(bytes))
+        let (path, payload) = (self.key(key), PutPayload::from(bytes));
+        self.retrying(async || self.inner.put(&path, payload.clone()).await)
             .await
             .map(|_| ())
             .map_err(|error| self.failed("write", key, error))
     }
 
     pub(crate) async fn delete(&self, key: &str) -> Result<()> {
-        match self.inner.delete(&self.key(key)).await {
+        let path = self.key(key);
+        match self.retrying(async || self.inner.delete(&path).await).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(self.failed("delete", key, error)),
         }
@@ -237,12 +275,14 @@ impl Store {
     /// The keys under directory `dir` that sort after `after`, relative to the target.
     pub(crate) async fn list(&self, dir: &str, after: Option<&str>) -> Result<Vec<String>> {
         let prefix = self.key(dir);
-        let stream = match after {
-            Some(after) => self.inner.list_with_offset(Some(&prefix), &self.key(after)),
-            None => self.inner.list(Some(&prefix)),
-        };
-        let metas: Vec<_> = stream
-            .try_collect()
+        let metas: Vec<_> = self
+            .retrying(async || {
+                let stream = match after {
+                    Some(after) => self.inner.list_with_offset(Some(&prefix), &self.key(after)),
+                    None => self.inner.list(Some(&prefix)),
+                };
+                stream.try_collect().await
+            })
             .await
             .map_err(|error| self.failed("list", dir, error))?;
         let mut keys: Vec<String> = metas
@@ -262,6 +302,18 @@ impl Store {
         keys.sort();
         Ok(keys)
     }
+}
+
+/// Whether `error` is a transport failure: the connection, not the store, said no.
+fn transport(error: &object_store::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<object_store::client::HttpError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 const NO_BUCKET: &str = "the bucket does not exist";

@@ -531,6 +531,61 @@ fn a_server_that_dies_at_any_request_loses_nothing() {
 }
 
 #[test]
+fn a_response_lost_at_any_request_is_retried_safely() {
+    let s3 = S3::start();
+    let (repo, first) = Repo::new();
+    let url = format!("s3://{BUCKET}/registry");
+    let output = repo.publish(&url, &first, &[], &s3.env());
+    assert_eq!(output.status, 0, "{}", output.report());
+    let object = |key: &str| s3.object(&format!("registry/{key}"));
+    let stored = Stored { object: &object };
+    for n in 1.. {
+        let after = repo.revise(&format!("revision {n}"));
+        s3.lose_response_at(n);
+        let output = repo.publish(&url, &after, &[], &s3.env());
+        // The write landed, its answer did not: the retry is refused as existing or stale, and
+        // the publisher reads back what is there and carries on.
+        assert_eq!(output.status, 0, "response {n} lost: {}", output.report());
+        assert!(output.stdout.contains("published #"), "{}", output.report());
+        assert_eq!(stored.latest().unwrap().0["commit"], after.as_str());
+        assert_eq!(stored.records().len(), n + 1);
+        if s3.seen() < n {
+            assert!(n > 8, "a publication takes more than 8 requests");
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_body_cut_off_at_any_request_is_read_again() {
+    let s3 = S3::start();
+    let (repo, first) = Repo::new();
+    let url = format!("s3://{BUCKET}/registry");
+    let output = repo.publish(&url, &first, &[], &s3.env());
+    assert_eq!(output.status, 0, "{}", output.report());
+    let object = |key: &str| s3.object(&format!("registry/{key}"));
+    let stored = Stored { object: &object };
+    for n in 1.. {
+        let after = repo.revise(&format!("revision {n}"));
+        s3.truncate_at(n);
+        let output = repo.publish(&url, &after, &[], &s3.env());
+        assert_eq!(output.status, 0, "body {n} cut off: {}", output.report());
+        assert_eq!(stored.latest().unwrap().0["commit"], after.as_str());
+        let requests = s3.seen();
+        s3.truncate_at(1);
+        let output = repo.run(&["fetch", &url], &s3.env());
+        assert_eq!(output.status, 0, "{}", output.report());
+        assert_eq!(
+            revision_of(output.stdout.as_bytes()),
+            format!("revision {n}")
+        );
+        if s3.seen() < n {
+            break;
+        }
+    }
+}
+
+#[test]
 fn a_publisher_killed_at_any_point_loses_nothing() {
     let s3 = S3::start();
     let (repo, first) = Repo::new();

@@ -45,6 +45,10 @@ struct Faults {
     unavailable: AtomicUsize,
     /// Die on this request (1-based), before handling it; 0 never.
     die_at: AtomicUsize,
+    /// Handle this request (1-based), then cut the connection instead of answering; 0 never.
+    lose_response_at: AtomicUsize,
+    /// Answer this request (1-based) with only the first half of its body, then cut it; 0 never.
+    truncate_at: AtomicUsize,
     /// After handling this request (1-based), report it and wait to be told to go on; 0 never.
     pause_after: AtomicUsize,
     dead: AtomicBool,
@@ -137,6 +141,8 @@ impl S3 {
                     () = stop.notified() => break,
                 };
                 let Ok((socket, _)) = accepted else { continue };
+                // A connection the server cuts is reset, as a crashed server's would be.
+                let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
                 let service = service.clone();
                 let faults = Arc::clone(&faults);
                 let stop = Arc::clone(&stop);
@@ -168,6 +174,14 @@ impl S3 {
                                     .unwrap());
                             }
                             let response = hyper::service::Service::call(&service, request).await;
+                            if seen == faults.lose_response_at.load(Ordering::SeqCst) {
+                                return Err(std::io::Error::other("response lost"));
+                            }
+                            let response = if seen == faults.truncate_at.load(Ordering::SeqCst) {
+                                truncate(response).await
+                            } else {
+                                response
+                            };
                             if seen == faults.pause_after.load(Ordering::SeqCst) {
                                 let _ = pause_tx.send(());
                                 let resume = Arc::clone(&resume);
@@ -197,6 +211,8 @@ impl S3 {
         self.faults.unavailable.store(0, Ordering::SeqCst);
         self.faults.die_at.store(0, Ordering::SeqCst);
         self.faults.pause_after.store(0, Ordering::SeqCst);
+        self.faults.lose_response_at.store(0, Ordering::SeqCst);
+        self.faults.truncate_at.store(0, Ordering::SeqCst);
     }
 
     /// Requests seen since the last reset.
@@ -208,6 +224,18 @@ impl S3 {
     pub(crate) fn unavailable_for(&self, count: usize) {
         self.reset();
         self.faults.unavailable.store(count, Ordering::SeqCst);
+    }
+
+    /// Handles request `n` (counted from now), then cuts its connection without answering.
+    pub(crate) fn lose_response_at(&self, n: usize) {
+        self.reset();
+        self.faults.lose_response_at.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers request `n` (counted from now) with half its body, then cuts the connection.
+    pub(crate) fn truncate_at(&self, n: usize) {
+        self.reset();
+        self.faults.truncate_at.store(n, Ordering::SeqCst);
     }
 
     /// Dies on request `n` (counted from now), before handling it: the listener closes and
@@ -250,6 +278,30 @@ impl S3 {
         self.faults.pause_after.store(0, Ordering::SeqCst);
         killed
     }
+}
+
+/// The response with only the first half of its body, after which the connection is cut; the
+/// headers still promise all of it.
+async fn truncate(
+    response: Result<hyper::Response<s3s::Body>, s3s::HttpError>,
+) -> Result<hyper::Response<s3s::Body>, s3s::HttpError> {
+    let mut response = response?;
+    let Ok(bytes) = response.body_mut().store_all_limited(usize::MAX).await else {
+        return Ok(response);
+    };
+    if bytes.len() < 2 {
+        *response.body_mut() = s3s::Body::from(bytes);
+        return Ok(response);
+    }
+    let half = bytes.slice(..bytes.len() / 2);
+    let frames: [Result<http_body::Frame<bytes::Bytes>, std::io::Error>; 2] = [
+        Ok(http_body::Frame::data(half)),
+        Err(std::io::Error::other("cut off")),
+    ];
+    *response.body_mut() = s3s::Body::http_body(http_body_util::StreamBody::new(
+        futures::stream::iter(frames),
+    ));
+    Ok(response)
 }
 
 impl Drop for S3 {
