@@ -190,7 +190,7 @@ async fn read_latest(store: &Store) -> Result<Option<Latest>> {
 
 /// The newest publication record. `hint`, the sequence `latest.json` names, saves listing the
 /// whole history: only records after it are listed.
-pub(super) async fn head(store: &Store, hint: Option<u64>) -> Result<Option<Record>> {
+async fn head(store: &Store, hint: Option<u64>) -> Result<Option<Record>> {
     let after = hint.map(publication_key);
     let newest = store
         .list(PUBLICATIONS, after.as_deref())
@@ -284,6 +284,19 @@ async fn upload_blob(store: &Store, blob: &[u8], sha: &str) -> Result<()> {
     }
 }
 
+/// Takes the lock file that serializes moves of `latest.json` in a local directory.
+fn lock(store: &Store) -> Result<std::fs::File> {
+    let dir = store.local_dir().expect("a local store has a directory");
+    let path = dir.join(".latest.lock");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.lock().map(|()| file))
+        .map_err(|source| Error::WriteFile { path, source })
+}
+
 /// Moves `latest.json` to `record`, unless it is already at it or beyond.
 async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8]) -> Result<()> {
     let bytes = super::layout::latest_bytes(record, blob);
@@ -315,23 +328,12 @@ async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8
                 break;
             }
         },
-        LatestMove::LocalLock => {
-            let dir = store.local_dir().expect("a local store has a directory");
-            let path = dir.join(".latest.lock");
-            let lock = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .and_then(|file| file.lock().map(|()| file))
-                .map_err(|source| Error::WriteFile { path, source })?;
-            let current = store.get(LATEST).await?;
-            if !current.is_some_and(|(current, _)| ahead(&current)) {
-                store.overwrite(LATEST, bytes.clone()).await?;
-            }
-            drop(lock);
-        }
-        LatestMove::SingleWriter => {
+        LatestMove::LocalLock | LatestMove::SingleWriter => {
+            // Held until the move is done; only a local directory has one.
+            let _lock = match how {
+                LatestMove::LocalLock => Some(lock(store)?),
+                _ => None,
+            };
             let current = store.get(LATEST).await?;
             if !current.is_some_and(|(current, _)| ahead(&current)) {
                 store.overwrite(LATEST, bytes.clone()).await?;

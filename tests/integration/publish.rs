@@ -10,7 +10,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::stores::{BUCKET, Garage, Moto, S3};
-use crate::test::{Output, Test, command, commit, project_root, run_with};
+use crate::test::{Output, Test, command, commit, copy_dir, project_root, run_with};
 
 /// A git repository holding the small registry, with a commit per revision.
 struct Repo {
@@ -68,19 +68,6 @@ impl Repo {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn sha256(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     Sha256::digest(bytes)
@@ -105,7 +92,7 @@ fn revision_of(blob: &[u8]) -> String {
 
 /// What a store holds, read from the files behind it.
 struct Stored<'a> {
-    object: &'a dyn Fn(&str) -> PathBuf,
+    object: Box<dyn Fn(&str) -> PathBuf + 'a>,
 }
 
 impl Stored<'_> {
@@ -179,7 +166,9 @@ fn lifecycle(
     repo: &Repo,
     first: &str,
 ) {
-    let stored = Stored { object };
+    let stored = Stored {
+        object: Box::new(object),
+    };
 
     let output = repo.publish(url, first, &[], env);
     assert_eq!(output.status, 0, "{}", output.report());
@@ -298,7 +287,9 @@ fn lifecycle(
 
 /// Tampering with a blob or with `latest.json` is caught: an error, and nothing printed.
 fn tampering(url: &str, env: &[(String, String)], object: &dyn Fn(&str) -> PathBuf, repo: &Repo) {
-    let stored = Stored { object };
+    let stored = Stored {
+        object: Box::new(object),
+    };
     let (record, _) = stored.latest().unwrap();
     let previous = stored.records()[&2].clone();
     let blob = object(previous["blob"].as_str().unwrap());
@@ -480,26 +471,53 @@ fn store_failures_are_reported_plainly() {
     assert!(s3.seen() > 6);
 }
 
-/// After a publisher stops anywhere, `latest.json` is complete and verified, and names one of
-/// the two commits; every record's blob is there; and publishing again finishes the job.
-fn assert_recovers(s3: &S3, repo: &Repo, url: &str, before: &str, after: &str, prefix: &str) {
-    let object = |key: &str| s3.object(&format!("{prefix}/{key}"));
-    let stored = Stored { object: &object };
-    let (latest, _) = stored.latest().expect("latest.json is always there");
-    assert!(
-        latest["commit"] == before || latest["commit"] == after,
-        "latest names {}",
-        latest["commit"]
-    );
-    let records = stored.records();
-    assert_eq!(records.values().last().unwrap()["sequence"], records.len());
-    let output = repo.publish(url, after, &[], &s3.env());
-    assert_eq!(output.status, 0, "{}", output.report());
-    assert_eq!(stored.latest().unwrap().0["commit"], after);
+/// One step of [`at_each_request`]: a fault at request `n` of publishing `after`, over a store
+/// whose latest publication is `before`.
+struct Step<'a> {
+    s3: &'a S3,
+    repo: &'a Repo,
+    url: &'a str,
+    n: usize,
+    before: &'a str,
+    after: &'a str,
 }
 
-#[test]
-fn a_server_that_dies_at_any_request_loses_nothing() {
+impl Step<'_> {
+    /// What the store holds.
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            object: Box::new(|key: &str| self.s3.object(&format!("registry/{key}"))),
+        }
+    }
+
+    /// Publishes `after`.
+    fn publish(&self, more: &[&str]) -> Output {
+        self.repo
+            .publish(self.url, self.after, more, &self.s3.env())
+    }
+
+    /// After a publisher stopped anywhere: `latest.json` is complete and verified and names one
+    /// of the two commits, every record's blob is there, and publishing again finishes the job.
+    fn assert_recovers(&self) {
+        let stored = self.stored();
+        let (latest, _) = stored.latest().expect("latest.json is always there");
+        assert!(
+            latest["commit"] == self.before || latest["commit"] == self.after,
+            "latest names {}",
+            latest["commit"]
+        );
+        let records = stored.records();
+        assert_eq!(records.values().last().unwrap()["sequence"], records.len());
+        let output = self.publish(&[]);
+        assert_eq!(output.status, 0, "{}", output.report());
+        assert_eq!(stored.latest().unwrap().0["commit"], self.after);
+    }
+}
+
+/// Publishes a first commit to the in-process S3 server, then, for n = 1, 2, …, a new commit
+/// with `fault` at request n, until `fault` says the publication needed fewer than n requests:
+/// every point of a publication is tried, not a sample.
+fn at_each_request(mut fault: impl FnMut(&Step) -> bool) {
     let s3 = S3::start();
     let (repo, first) = Repo::new();
     let url = format!("s3://{BUCKET}/registry");
@@ -508,111 +526,111 @@ fn a_server_that_dies_at_any_request_loses_nothing() {
     let mut before = first;
     for n in 1.. {
         let after = repo.revise(&format!("revision {n}"));
-        s3.die_at(n);
-        let output = repo.publish(&url, &after, &["--retry-for", "1"], &s3.env());
-        if !s3.dead() {
-            // The publication needed fewer than n requests: every point has been tried.
-            assert_eq!(output.status, 0, "{}", output.report());
+        let step = Step {
+            s3: &s3,
+            repo: &repo,
+            url: &url,
+            n,
+            before: &before,
+            after: &after,
+        };
+        if !fault(&step) {
             assert!(n > 8, "a publication takes more than 8 requests");
-            break;
+            return;
         }
-        assert_eq!(output.status, 2, "request {n}: {}", output.report());
+        before = after;
+    }
+}
+
+#[test]
+fn a_server_that_dies_at_any_request_loses_nothing() {
+    at_each_request(|step| {
+        step.s3.die_at(step.n);
+        let output = step.publish(&["--retry-for", "1"]);
+        if !step.s3.dead() {
+            assert_eq!(output.status, 0, "{}", output.report());
+            return false;
+        }
+        assert_eq!(output.status, 2, "request {}: {}", step.n, output.report());
         assert!(
             output.stderr.contains("error: cannot"),
             "{}",
             output.report()
         );
-        s3.wait_dead();
-        s3.serve();
-        s3.reset();
-        assert_recovers(&s3, &repo, &url, &before, &after, "registry");
-        before = after;
-    }
+        step.s3.wait_dead();
+        step.s3.serve();
+        step.s3.reset();
+        step.assert_recovers();
+        true
+    });
 }
 
 #[test]
 fn a_response_lost_at_any_request_is_retried_safely() {
-    let s3 = S3::start();
-    let (repo, first) = Repo::new();
-    let url = format!("s3://{BUCKET}/registry");
-    let output = repo.publish(&url, &first, &[], &s3.env());
-    assert_eq!(output.status, 0, "{}", output.report());
-    let object = |key: &str| s3.object(&format!("registry/{key}"));
-    let stored = Stored { object: &object };
-    for n in 1.. {
-        let after = repo.revise(&format!("revision {n}"));
-        s3.lose_response_at(n);
-        let output = repo.publish(&url, &after, &[], &s3.env());
+    at_each_request(|step| {
+        step.s3.lose_response_at(step.n);
+        let output = step.publish(&[]);
         // The write landed, its answer did not: the retry is refused as existing or stale, and
         // the publisher reads back what is there and carries on.
-        assert_eq!(output.status, 0, "response {n} lost: {}", output.report());
+        assert_eq!(
+            output.status,
+            0,
+            "response {} lost: {}",
+            step.n,
+            output.report()
+        );
         assert!(output.stdout.contains("published #"), "{}", output.report());
-        assert_eq!(stored.latest().unwrap().0["commit"], after.as_str());
-        assert_eq!(stored.records().len(), n + 1);
-        if s3.seen() < n {
-            assert!(n > 8, "a publication takes more than 8 requests");
-            break;
-        }
-    }
+        let stored = step.stored();
+        assert_eq!(stored.latest().unwrap().0["commit"], step.after);
+        assert_eq!(stored.records().len(), step.n + 1);
+        step.s3.seen() >= step.n
+    });
 }
 
 #[test]
 fn a_body_cut_off_at_any_request_is_read_again() {
-    let s3 = S3::start();
-    let (repo, first) = Repo::new();
-    let url = format!("s3://{BUCKET}/registry");
-    let output = repo.publish(&url, &first, &[], &s3.env());
-    assert_eq!(output.status, 0, "{}", output.report());
-    let object = |key: &str| s3.object(&format!("registry/{key}"));
-    let stored = Stored { object: &object };
-    for n in 1.. {
-        let after = repo.revise(&format!("revision {n}"));
-        s3.truncate_at(n);
-        let output = repo.publish(&url, &after, &[], &s3.env());
-        assert_eq!(output.status, 0, "body {n} cut off: {}", output.report());
-        assert_eq!(stored.latest().unwrap().0["commit"], after.as_str());
-        let requests = s3.seen();
-        s3.truncate_at(1);
-        let output = repo.run(&["fetch", &url], &s3.env());
+    at_each_request(|step| {
+        step.s3.truncate_at(step.n);
+        let output = step.publish(&[]);
+        assert_eq!(
+            output.status,
+            0,
+            "body {} cut off: {}",
+            step.n,
+            output.report()
+        );
+        assert_eq!(step.stored().latest().unwrap().0["commit"], step.after);
+        let requests = step.s3.seen();
+        step.s3.truncate_at(1);
+        let output = step.repo.run(&["fetch", step.url], &step.s3.env());
         assert_eq!(output.status, 0, "{}", output.report());
         assert_eq!(
             revision_of(output.stdout.as_bytes()),
-            format!("revision {n}")
+            format!("revision {}", step.n)
         );
-        if requests < n {
-            assert!(n > 8, "a publication takes more than 8 requests");
-            break;
-        }
-    }
+        requests >= step.n
+    });
 }
 
 #[test]
 fn a_publisher_killed_at_any_point_loses_nothing() {
-    let s3 = S3::start();
-    let (repo, first) = Repo::new();
-    let url = format!("s3://{BUCKET}/registry");
-    let output = repo.publish(&url, &first, &[], &s3.env());
-    assert_eq!(output.status, 0, "{}", output.report());
-    let mut before = first;
-    for n in 1.. {
-        let after = repo.revise(&format!("revision {n}"));
-        let args: Vec<String> = ["publish", "--to", &url, "--commit", &after]
+    at_each_request(|step| {
+        let args: Vec<String> = ["publish", "--to", step.url, "--commit", step.after]
             .iter()
             .map(|arg| (*arg).to_owned())
             .collect();
-        let child = command(repo.path(), &args, &s3.env())
+        let child = command(step.repo.path(), &args, &step.s3.env())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        if !s3.kill_after(n, child) {
-            assert!(n > 8, "a publication takes more than 8 requests");
-            break;
+        if !step.s3.kill_after(step.n, child) {
+            return false;
         }
-        s3.reset();
-        assert_recovers(&s3, &repo, &url, &before, &after, "registry");
-        before = after;
-    }
+        step.s3.reset();
+        step.assert_recovers();
+        true
+    });
 }
 
 #[test]

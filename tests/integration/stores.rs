@@ -13,6 +13,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use s3s::service::S3ServiceBuilder;
 
+use crate::test::tool;
+
 pub(crate) const BUCKET: &str = "registry";
 const ACCESS_KEY: &str = "AKIAREGISTRYTEST";
 const SECRET_KEY: &str = "registry-test-secret-key";
@@ -335,12 +337,6 @@ fn wait_listening(port: u16, child: &mut Child, what: &str) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// A tool the tests run: from the environment variable `variable` (set by `.ci/run`), else
-/// `name` on the path. A missing tool fails the test that needs it.
-fn tool(variable: &str, name: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(name), PathBuf::from)
 }
 
 /// A process killed when dropped.

@@ -124,3 +124,23 @@ pub(crate) fn commit(dir: &Path, message: &str) -> String {
     .unwrap()
     .to_string()
 }
+
+/// Copies the directory `from` to `to`, recursively.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A tool the tests run: from the environment variable `variable` (set by `.ci/run`), else
+/// `name` on the path. A missing tool fails the test that needs it.
+pub(crate) fn tool(variable: &str, name: &str) -> PathBuf {
+    std::env::var_os(variable).map_or_else(|| PathBuf::from(name), PathBuf::from)
+}
