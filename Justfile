@@ -25,7 +25,7 @@ snap:
 lint:
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
-    ! grep -rnE '\b(dbg!|todo!|FIXME|XXX)' src tests/integration
+    bash .ci/forbid
 
 # what CI runs
 [group('dev')]

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diagnostic::render::Format;
+use crate::diff::DiffFormat;
+
 /// Compile a Jsonnet registry of teams, cloud projects, clusters and services into what the
 /// platform consumes.
 #[derive(Debug, Parser)]
@@ -121,16 +124,6 @@ pub(crate) struct DiffArgs {
     pub(crate) exit_code: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum DiffFormat {
-    /// A list for people.
-    Human,
-    /// A pull-request comment: a summary table, details collapsed.
-    Markdown,
-    /// A JSON document.
-    Json,
-}
-
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
@@ -165,18 +158,6 @@ pub(crate) struct ReportArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    /// Like rustc: the code, the message, a source snippet, and help.
-    Human,
-    /// One line a problem: `path:line:column: severity[code] message`.
-    Concise,
-    /// A JSON document: the problems and a summary.
-    Json,
-    /// GitHub Actions workflow commands, shown as annotations on the pull request.
-    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

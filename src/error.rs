@@ -40,19 +40,22 @@ pub(crate) enum Error {
     NotAtRevision { revision: String, path: PathBuf },
     #[error(
         "cannot {action} `{url}`{}",
-        if hint.is_empty() { String::new() } else { format!(": {hint}") }
+        problem.map(|problem| format!(": {problem}")).unwrap_or_default()
     )]
     Store {
         action: &'static str,
         url: String,
-        hint: String,
+        problem: Option<crate::store::Problem>,
         source: Box<object_store::Error>,
     },
     #[error("`{url}` is not a usable store: {message}")]
     StoreUrl { url: String, message: String },
     /// A publication refused: it would move `latest` back, or the store cannot be trusted.
     #[error("{message}")]
-    Refused { message: String },
+    Refused {
+        message: String,
+        help: Option<String>,
+    },
     /// What a store holds does not match its hash or its record.
     #[error("`{url}` is corrupt: {message}")]
     Corrupt { url: String, message: String },
@@ -75,6 +78,14 @@ impl Error {
         match self {
             Self::Refused { .. } | Self::Corrupt { .. } => crate::ExitStatus::Problems,
             _ => crate::ExitStatus::Failure,
+        }
+    }
+
+    /// What to do about it, when there is something to say.
+    pub(crate) fn help(&self) -> Option<&str> {
+        match self {
+            Self::Refused { help, .. } => help.as_deref(),
+            _ => None,
         }
     }
 

@@ -1,11 +1,26 @@
 //! `registry` compiles a Jsonnet registry of teams, cloud projects, clusters and services into
 //! what a platform consumes. The pipeline runs one way, each stage in its own module:
-//! [`source`] reads files, [`evaluate`] runs Jsonnet, [`validate`] checks schemas and types the
-//! entities, [`graph`] links and checks references and policies. [`command`] holds one file per
-//! verb; all output goes through [`output::Output`].
+//!
+//! - [`source`] reads the registry's files into memory, from the working tree or a git revision;
+//! - [`evaluate`] runs Jsonnet over them, one entity file at a time;
+//! - [`validate`] checks the settings and entities against their JSON Schemas and types them
+//!   into the [`model`];
+//! - [`scan`] looks for committed credentials;
+//! - [`graph`] links the entities, and checks references, cycles and policies;
+//! - [`emit`] renders the generated files from the linked graph.
+//!
+//! [`compilation`] runs those stages in order. Around it: [`outdir`] compares the output
+//! directory with what was emitted (`check`) or brings it up to date (`build`); [`diff`]
+//! compares two compilations; [`store`] publishes and fetches the blob. [`command`] holds one
+//! file per verb, [`cli`] their arguments, [`workspace`] where they work; problems in a
+//! registry are [`diagnostic`]s, failures of the tool an [`Error`]; all output goes through
+//! [`output::Output`]. [`text`], [`pointer`] and [`atomic`] are small helpers shared by several
+//! stages.
 
+mod atomic;
 mod cli;
 mod command;
+mod compilation;
 mod diagnostic;
 mod diff;
 mod emit;
@@ -15,11 +30,13 @@ mod graph;
 mod model;
 mod outdir;
 mod output;
-mod pipeline;
+mod pointer;
 mod scan;
 mod source;
 mod store;
+mod text;
 mod validate;
+mod workspace;
 
 use std::process::ExitCode;
 

@@ -56,5 +56,8 @@ impl Output {
         for cause in error.causes() {
             eprintln!("caused by: {cause}");
         }
+        if let Some(help) = error.help() {
+            eprintln!("help: {help}");
+        }
     }
 }

@@ -1,51 +1,48 @@
 //! `registry diff --base REV`: the registry at REV, read from git and compiled exactly as the
 //! working tree is, compared with the working tree.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::cli::{DiffArgs, Format, ReportArgs};
+use crate::cli::{DiffArgs, ReportArgs};
+use crate::compilation::Compilation;
+use crate::diagnostic::render::Format;
 use crate::diff::{Diff, Side, render};
 use crate::emit::emit;
 use crate::output::Output;
-use crate::pipeline::{compile, compile_dir};
-use crate::source::read_revision;
+use crate::source::Revision;
+use crate::workspace::Workspace;
 use crate::{ExitStatus, Result};
 
-pub(crate) fn run(root: &Path, args: &DiffArgs, out: &mut Output) -> Result<ExitStatus> {
-    let mut base = compile(Arc::new(read_revision(root, &args.base)?))?;
-    let mut head = compile_dir(root)?;
+pub(crate) fn run(workspace: &Workspace, args: &DiffArgs, out: &mut Output) -> Result<ExitStatus> {
+    let revision = Revision::open(workspace.root(), &args.base)?;
+    let base = Compilation::new(Arc::new(revision.sources()?))?;
+    let head = super::compile_dir(workspace)?;
     let report = ReportArgs {
         format: Format::Human,
         deny_warnings: false,
     };
-    let mut failed = false;
-    for (side, compiled) in [
-        (format!("the base, `{}`,", args.base), &mut base),
-        ("the working tree".to_owned(), &mut head),
-    ] {
-        if compiled.linked().is_none() {
-            out.print(&format!(
-                "{side} has problems, so there is nothing to compare:\n\n"
-            ));
-            super::report(compiled, Vec::new(), &report, out);
-            failed = true;
+    let (Some(base_graph), Some(head_graph)) = (base.graph(), head.graph()) else {
+        for (side, compilation) in [
+            (format!("the base, `{}`,", args.base), &base),
+            ("the working tree".to_owned(), &head),
+        ] {
+            if compilation.graph().is_none() {
+                out.print(&format!(
+                    "{side} has problems, so there is nothing to compare:\n\n"
+                ));
+                super::report(compilation, Vec::new(), &report, out);
+            }
         }
-    }
-    if failed {
-        return Ok(ExitStatus::Problems);
-    }
-    let (Some(base), Some(head)) = (base.linked(), head.linked()) else {
         return Ok(ExitStatus::Problems);
     };
-    let (base_outputs, head_outputs) = (emit(base), emit(head));
+    let (base_outputs, head_outputs) = (emit(base_graph), emit(head_graph));
     let diff = Diff::new(
         &Side {
-            graph: base,
+            graph: base_graph,
             outputs: &base_outputs,
         },
         &Side {
-            graph: head,
+            graph: head_graph,
             outputs: &head_outputs,
         },
     );

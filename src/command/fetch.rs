@@ -2,30 +2,26 @@
 //! to a file; or the publication history.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::FetchArgs;
 use crate::output::Output;
-use crate::pipeline::compile_dir;
+use crate::source::read_dir;
 use crate::store::{Access, Store, fetch};
+use crate::text::short;
+use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
-pub(crate) fn run(root: &Path, args: &FetchArgs, out: &mut Output) -> Result<ExitStatus> {
-    let (url, base) = if let Some(url) = &args.url {
-        super::target(root, Some(url), None)
+pub(crate) fn run(workspace: &Workspace, args: &FetchArgs, out: &mut Output) -> Result<ExitStatus> {
+    let target = if let Some(url) = &args.url {
+        workspace.store(Some(url), None)
     } else {
-        let compiled = compile_dir(root)?;
-        let settings = compiled
-            .graph
-            .as_ref()
-            .map(|graph| &graph.registry.settings);
-        super::target(root, None, settings)
+        let settings = crate::compilation::settings(&Arc::new(read_dir(workspace.root())?))?;
+        workspace.store(None, settings.as_ref())
     };
     let store = Store::open(
-        &url,
-        &base,
+        &target,
         Duration::from_secs(args.store.retry_for),
         Access::Read,
     )?;
@@ -53,8 +49,8 @@ pub(crate) fn run(root: &Path, args: &FetchArgs, out: &mut Output) -> Result<Exi
                 "#{:<4} {}  commit {}  sha256 {}  {}{}",
                 record.sequence,
                 record.published_at,
-                record.short_commit(),
-                record.sha256.get(..12).unwrap_or(&record.sha256),
+                short(&record.commit),
+                short(&record.sha256),
                 record.tool,
                 if notes.is_empty() {
                     String::new()
@@ -77,34 +73,19 @@ pub(crate) fn run(root: &Path, args: &FetchArgs, out: &mut Output) -> Result<Exi
     })?;
     match &args.output {
         Some(path) => {
-            write_atomically(path, &blob)?;
+            crate::atomic::write(path, &blob).map_err(|source| Error::WriteFile {
+                path: path.clone(),
+                source,
+            })?;
             out.print(&format!(
                 "wrote `{}`: publication #{} of commit `{}`, sha256 {}\n",
                 path.display(),
                 record.sequence,
-                record.short_commit(),
+                short(&record.commit),
                 record.sha256
             ));
         }
         None => out.print(&String::from_utf8_lossy(&blob)),
     }
     Ok(ExitStatus::Clean)
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so the file is either the old
-/// one or the new one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let failed = |source| Error::WriteFile {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|error| failed(error.error))?;
-    Ok(())
 }

@@ -1,5 +1,5 @@
-//! One file per verb. Each takes its arguments and the [`Output`], and returns how the run
-//! ended.
+//! One file per verb. Each takes the [`Workspace`], its arguments and the [`Output`], and
+//! returns how the run ended.
 
 mod build;
 mod check;
@@ -7,15 +7,15 @@ mod diff;
 mod fetch;
 mod publish;
 
-use crate::cli::{Cli, Command, Format, ReportArgs};
-use crate::diagnostic::{Diagnostic, Severity, render::render};
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use strum::IntoEnumIterator;
-
-use crate::model::{Kind, Settings};
+use crate::cli::{Cli, Command, ReportArgs};
+use crate::compilation::Compilation;
+use crate::diagnostic::render::{Format, render};
+use crate::diagnostic::{Diagnostic, Severity, Sink};
 use crate::output::Output;
-use crate::pipeline::Compiled;
+use crate::source::read_dir;
+use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
@@ -26,27 +26,38 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
             source,
         })?;
     }
+    let workspace = Workspace::new(cli.root);
     match cli.command {
-        Command::Check(args) => check::run(&cli.root, &args, out),
-        Command::Build(args) => build::run(&cli.root, &args, out),
-        Command::Diff(args) => diff::run(&cli.root, &args, out),
-        Command::Publish(args) => publish::run(&cli.root, &args, out),
-        Command::Fetch(args) => fetch::run(&cli.root, &args, out),
+        Command::Check(args) => check::run(&workspace, &args, out),
+        Command::Build(args) => build::run(&workspace, &args, out),
+        Command::Diff(args) => diff::run(&workspace, &args, out),
+        Command::Publish(args) => publish::run(&workspace, &args, out),
+        Command::Fetch(args) => fetch::run(&workspace, &args, out),
     }
 }
 
-/// Prints the diagnostics of a run, then a summary line for people; whether it failed.
+/// Compiles the registry in the working tree.
+fn compile_dir(workspace: &Workspace) -> Result<Compilation> {
+    Compilation::new(Arc::new(read_dir(workspace.root())?))
+}
+
+/// Prints the diagnostics of a compilation and `more` (found by the command itself), then,
+/// for people, a summary line; whether they fail the run.
 fn report(
-    compiled: &mut Compiled,
+    compilation: &Compilation,
     more: Vec<Diagnostic>,
     args: &ReportArgs,
     out: &mut Output,
 ) -> bool {
-    let mut sink = std::mem::take(&mut compiled.sink);
-    for diagnostic in more {
-        sink.push(diagnostic);
-    }
-    let diagnostics = sink.into_sorted();
+    let diagnostics = if more.is_empty() {
+        compilation.diagnostics().to_vec()
+    } else {
+        let mut sink = Sink::default();
+        for diagnostic in compilation.diagnostics().iter().cloned().chain(more) {
+            sink.push(diagnostic);
+        }
+        sink.into_sorted()
+    };
     let count = |severity| {
         diagnostics
             .iter()
@@ -57,35 +68,31 @@ fn report(
     let warnings = count(Severity::Warning);
     out.print(&render(
         &diagnostics,
-        &compiled.sources,
+        compilation.sources(),
         args.format,
         out.styled(),
     ));
     if matches!(args.format, Format::Human | Format::Concise) {
+        let plural = |count: usize, noun: &str| {
+            format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+        };
         let summary = match (errors, warnings) {
             (0, 0) => "no problems".to_owned(),
-            (errors, warnings) => [(errors, "error"), (warnings, "warning")]
-                .iter()
-                .filter(|(count, _)| *count > 0)
-                .map(|(count, noun)| {
-                    format!("{count} {noun}{}", if *count == 1 { "" } else { "s" })
-                })
-                .collect::<Vec<_>>()
-                .join(" and "),
+            (0, warnings) => plural(warnings, "warning"),
+            (errors, 0) => plural(errors, "error"),
+            (errors, warnings) => {
+                format!(
+                    "{} and {}",
+                    plural(errors, "error"),
+                    plural(warnings, "warning")
+                )
+            }
         };
-        match &compiled.graph {
-            Some(graph) => {
-                let counts: Vec<String> = Kind::iter()
-                    .map(|kind| {
-                        let registry = &graph.registry;
-                        let count = registry
-                            .entities
-                            .keys()
-                            .chain(registry.invalid.keys())
-                            .filter(|id| id.kind == kind)
-                            .count();
-                        format!("{count} {kind}{}", if count == 1 { "" } else { "s" })
-                    })
+        match compilation.counts() {
+            Some(counts) => {
+                let counts: Vec<String> = counts
+                    .into_iter()
+                    .map(|(kind, count)| plural(count, &kind.to_string()))
                     .collect();
                 out.print(&format!("checked {}: {summary}\n", counts.join(", ")));
             }
@@ -93,22 +100,6 @@ fn report(
         }
     }
     errors > 0 || (args.deny_warnings && warnings > 0)
-}
-
-/// The store URL a command uses: the one given, else the settings' `publish.url` (a relative
-/// directory is taken from the registry root), else `published/` beside the registry root.
-fn target(root: &Path, given: Option<&str>, settings: Option<&Settings>) -> (String, PathBuf) {
-    if let Some(given) = given {
-        return (given.to_owned(), PathBuf::from("."));
-    }
-    if let Some(url) = settings.and_then(|settings| settings.publish.url.as_ref()) {
-        return (url.clone(), root.to_owned());
-    }
-    let beside = match root.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => root.join(".."),
-    };
-    ("file://published".to_owned(), beside)
 }
 
 /// A runtime for a command's store I/O.

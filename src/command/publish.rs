@@ -1,64 +1,60 @@
 //! `registry publish`: the registry at a commit, read from git and compiled in full, published
 //! to object storage when it has no errors.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use git2::{Oid, Repository};
 
-use crate::cli::{Format, PublishArgs};
+use crate::cli::PublishArgs;
+use crate::compilation::Compilation;
+use crate::diagnostic::render::Format;
 use crate::emit::{API_VERSION, registry_blob};
 use crate::output::Output;
-use crate::pipeline::compile;
-use crate::source::read_revision;
+use crate::source::Revision;
 use crate::store::publish::{History, Outcome, Publication, Relation, publish};
 use crate::store::{Access, Store};
+use crate::text::short;
+use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
-pub(crate) fn run(root: &Path, args: &PublishArgs, out: &mut Output) -> Result<ExitStatus> {
-    let git = |source| Error::Git {
-        revision: args.commit.clone(),
-        source,
-    };
-    let repo = Repository::discover(root).map_err(git)?;
-    let commit = repo
-        .revparse_single(&args.commit)
-        .and_then(|object| object.peel_to_commit())
-        .map_err(git)?
-        .id()
-        .to_string();
-    let mut compiled = compile(Arc::new(read_revision(root, &commit)?))?;
-    let linked = compiled.linked().is_some();
-    let failed = super::report(&mut compiled, Vec::new(), &args.report, out);
-    let Some(graph) = compiled.graph.as_ref().filter(|_| linked && !failed) else {
+pub(crate) fn run(
+    workspace: &Workspace,
+    args: &PublishArgs,
+    out: &mut Output,
+) -> Result<ExitStatus> {
+    let revision = Revision::open(workspace.root(), &args.commit)?;
+    let commit = revision.id().to_string();
+    let compilation = Compilation::new(Arc::new(revision.sources()?))?;
+    let failed = super::report(&compilation, Vec::new(), &args.report, out);
+    let Some(graph) = compilation.graph().filter(|_| !failed) else {
         out.print(&format!(
             "refusing to publish: the registry at `{}` has problems\n",
             short(&commit)
         ));
         return Ok(ExitStatus::Problems);
     };
-    let (url, base) = super::target(root, args.to.as_deref(), Some(&graph.registry.settings));
+    let target = workspace.store(args.to.as_deref(), Some(&graph.registry.settings));
     let store = Store::open(
-        &url,
-        &base,
+        &target,
         Duration::from_secs(args.store.retry_for),
         Access::Write,
     )?;
     let publication = Publication {
         blob: registry_blob(graph),
-        commit: commit.clone(),
+        commit,
         schema: API_VERSION,
         force: args.force,
         single_writer: args.single_writer,
     };
-    let outcome = super::runtime()?.block_on(publish(&store, &publication, &Git(repo)))?;
+    let outcome =
+        super::runtime()?.block_on(publish(&store, &publication, &Git(revision.repository())))?;
     if matches!(args.report.format, Format::Human | Format::Concise) {
         let message = match outcome {
             Outcome::Published(record) => format!(
                 "published #{} of commit `{}` to `{}`{}\n  blob: {}\n",
                 record.sequence,
-                record.short_commit(),
+                short(&record.commit),
                 store.url(""),
                 if record.forced { " (forced)" } else { "" },
                 store.url(&record.blob),
@@ -66,7 +62,7 @@ pub(crate) fn run(root: &Path, args: &PublishArgs, out: &mut Output) -> Result<E
             Outcome::Unchanged(record) => format!(
                 "already published: #{} of commit `{}` at `{}` has the same content\n",
                 record.sequence,
-                record.short_commit(),
+                short(&record.commit),
                 store.url(""),
             ),
         };
@@ -75,14 +71,10 @@ pub(crate) fn run(root: &Path, args: &PublishArgs, out: &mut Output) -> Result<E
     Ok(ExitStatus::Clean)
 }
 
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
-}
-
 /// The repository's history, which decides whether a publication moves forward.
-struct Git(Repository);
+struct Git<'a>(&'a Repository);
 
-impl History for Git {
+impl History for Git<'_> {
     fn relation(&self, published: &str, ours: &str) -> Result<Relation> {
         let git = |source| Error::Git {
             revision: published.to_owned(),

@@ -1,6 +1,6 @@
 //! The stable identifier of every kind of problem. Each variant's documentation says what the
-//! problem is, why it matters, and how to fix it; `registry codes` prints it, and the README's
-//! diagnostics reference is kept equal to it by a test.
+//! problem is, why it matters, and how to fix it; the README's diagnostics reference is kept
+//! equal to it by a test.
 
 use strum::{Display, EnumIter, EnumMessage, EnumString, IntoStaticStr};
 

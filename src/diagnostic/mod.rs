@@ -170,13 +170,6 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
-    pub(crate) fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|diagnostic| diagnostic.severity == severity)
-            .count()
-    }
-
     /// The diagnostics in a stable order, each problem once: a failure in a shared library
     /// file reached from many entities is reported at its first, with a count of the rest.
     pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-pub(crate) use self::render::render;
-use crate::emit::OutputSet;
+pub(crate) use self::render::{DiffFormat, render};
+use crate::emit::{OutputSet, Target};
 use crate::graph::{Graph, Relation};
 use crate::model::{EntityId, Kind};
 
@@ -146,37 +146,26 @@ impl Diff {
         let mut terraform = BTreeSet::new();
         let mut clusters = BTreeSet::new();
         for path in paths {
-            let before = base.outputs.files.get(path).map(|file| &file.bytes);
-            let after = head.outputs.files.get(path).map(|file| &file.bytes);
-            let change = match (before, after) {
-                (None, Some(_)) => Status::Added,
-                (Some(_), None) => Status::Removed,
-                (Some(before), Some(after)) if before != after => Status::Changed,
+            let before = base.outputs.files.get(path);
+            let after = head.outputs.files.get(path);
+            let (change, target) = match (before, after) {
+                (None, Some(after)) => (Status::Added, &after.target),
+                (Some(before), None) => (Status::Removed, &before.target),
+                (Some(before), Some(after)) if before.bytes != after.bytes => {
+                    (Status::Changed, &after.target)
+                }
                 _ => continue,
             };
-            if path == crate::emit::MANIFEST {
+            if *target == Target::Manifest {
                 continue;
             }
-            if let Some(project) = path
-                .strip_prefix("terraform/projects/")
-                .and_then(|rest| rest.strip_suffix(".auto.tfvars.json"))
-            {
-                terraform.insert(project.to_owned());
-            } else if path.starts_with("terraform/") {
-                terraform.insert("teams".to_owned());
-            }
-            if let Some(rest) = path
-                .strip_prefix("argocd/clusters/")
-                .or_else(|| path.strip_prefix("argocd/roots/"))
-            {
-                let cluster = rest.split(['/', '.']).next().unwrap_or(rest);
-                clusters.insert(cluster.to_owned());
-            }
+            terraform.extend(target.terraform_root().map(str::to_owned));
+            clusters.extend(target.cluster().map(str::to_owned));
             diff.files.push(FileChange {
                 path: path.clone(),
                 change,
-                old: before.cloned(),
-                new: after.cloned(),
+                old: before.map(|file| file.bytes.clone()),
+                new: after.map(|file| file.bytes.clone()),
             });
         }
         diff.impact.terraform = terraform.into_iter().collect();
@@ -215,8 +204,7 @@ fn compare(pointer: &mut String, old: &Value, new: &Value, changes: &mut Vec<Fie
             let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
             for key in keys {
                 let length = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                crate::pointer::push(pointer, key);
                 match (old.get(key), new.get(key)) {
                     (Some(old), Some(new)) => compare(pointer, old, new, changes),
                     (old, new) => changes.push(FieldChange {

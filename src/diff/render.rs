@@ -6,7 +6,17 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{Diff, FileChange, Status};
-use crate::cli::DiffFormat;
+
+/// How a diff is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// A list for people.
+    Human,
+    /// A pull-request comment: a summary table, details collapsed.
+    Markdown,
+    /// A JSON document.
+    Json,
+}
 
 /// Renders `diff`; `unified` adds each changed file's unified diff.
 pub(crate) fn render(diff: &Diff, format: DiffFormat, unified: bool) -> String {
@@ -40,13 +50,11 @@ fn counts<T>(items: &[T], status: impl Fn(&T) -> Status) -> String {
 }
 
 fn unified_diff(file: &FileChange) -> String {
-    let old = String::from_utf8_lossy(file.old.as_deref().unwrap_or_default());
-    let new = String::from_utf8_lossy(file.new.as_deref().unwrap_or_default());
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
-        .to_string()
+    crate::text::unified_diff(
+        file.old.as_deref().unwrap_or_default(),
+        file.new.as_deref().unwrap_or_default(),
+        &file.path,
+    )
 }
 
 fn human(diff: &Diff, unified: bool) -> String {

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::OutputSet;
+use super::{OutputSet, Target};
 use crate::graph::{Graph, Relation};
-use crate::model::{Cluster, Entity, EntityId, Kind, Lifecycle, Service};
+use crate::model::{Cluster, EntityId, Kind, Lifecycle, Service};
 
 const API_VERSION: &str = "argoproj.io/v1alpha1";
 const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
@@ -108,14 +108,13 @@ struct Role {
 
 /// The root Application of one cluster, and everything its directory holds.
 pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet) {
-    let Entity::Cluster(cluster) = &graph.registry.entities[cluster_id].entity else {
+    let Some(cluster) = graph.registry.cluster(&cluster_id.name) else {
         return;
     };
     root(graph, cluster_id, cluster, outputs);
     let mut teams: BTreeMap<&str, Vec<(&EntityId, &Service)>> = BTreeMap::new();
     for service_id in graph.referrers(cluster_id, Relation::Cluster) {
-        let record = &graph.registry.entities[service_id];
-        let Entity::Service(service) = &record.entity else {
+        let Some(service) = graph.registry.service(&service_id.name) else {
             continue;
         };
         // A second deployment to one cluster is refused when linking (`emit-conflict`).
@@ -182,7 +181,9 @@ fn root(graph: &Graph, id: &EntityId, cluster: &Cluster, outputs: &mut OutputSet
         },
     };
     outputs.add(
-        format!("argocd/roots/{}.yaml", id.name),
+        Target::ArgoRoot {
+            cluster: id.name.clone(),
+        },
         super::yaml(&manifest),
         [id.clone()],
     );
@@ -238,7 +239,10 @@ fn application(
     };
     let owner = EntityId::new(Kind::Team, service.owner.clone());
     outputs.add(
-        format!("argocd/clusters/{}/apps/{}.yaml", cluster_id.name, id.name),
+        Target::ArgoApplication {
+            cluster: cluster_id.name.clone(),
+            service: id.name.clone(),
+        },
         super::yaml(&manifest),
         [cluster_id.clone(), id.clone(), owner],
     );
@@ -310,7 +314,10 @@ fn project(
     entities.push(cluster_id.clone());
     entities.push(EntityId::new(Kind::Team, team));
     outputs.add(
-        format!("argocd/clusters/{}/projects/{team}.yaml", cluster_id.name),
+        Target::ArgoProject {
+            cluster: cluster_id.name.clone(),
+            team: team.to_owned(),
+        },
         super::yaml(&manifest),
         entities,
     );

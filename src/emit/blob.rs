@@ -51,7 +51,8 @@ pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
     let settings = &graph.registry.settings;
     let entries = |kind: Kind| -> BTreeMap<&str, Entry<'_>> {
         graph
-            .entities(kind)
+            .registry
+            .records(kind)
             .map(|(id, record)| {
                 (
                     id.name.as_str(),
@@ -75,7 +76,7 @@ pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
         services: entries(Kind::Service),
     };
     outputs.add(
-        PATH.to_owned(),
+        super::Target::Blob,
         super::json(&blob),
         graph.registry.entities.keys().cloned(),
     );
@@ -86,11 +87,19 @@ fn names(ids: Vec<&EntityId>) -> Vec<&str> {
 }
 
 fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
+    let owned = |kind: Kind| -> Vec<&str> {
+        graph
+            .referrers(id, Relation::Owner)
+            .into_iter()
+            .filter(|id| id.kind == kind)
+            .map(|id| id.name.as_str())
+            .collect()
+    };
     match entity {
         Entity::Team(_) => json!({
             "children": names(graph.referrers(id, Relation::Parent)),
-            "projects": names(graph.referrers(id, Relation::Owner).into_iter().filter(|id| id.kind == Kind::Project).collect()),
-            "services": names(graph.referrers(id, Relation::Owner).into_iter().filter(|id| id.kind == Kind::Service).collect()),
+            "projects": owned(Kind::Project),
+            "services": owned(Kind::Service),
         }),
         Entity::Project(_) => json!({
             "clusters": names(graph.referrers(id, Relation::Project)),

@@ -12,16 +12,76 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::graph::Graph;
-use crate::model::{EntityId, Kind};
+use crate::model::EntityId;
 
 pub(crate) use self::blob::API_VERSION;
 
 /// The record of what `build` wrote, so that it can remove exactly its own stale files.
 pub(crate) const MANIFEST: &str = "manifest.json";
 
+/// What a generated file is: which consumer reads it, and for what. Its path follows from it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    /// The record of what `build` wrote.
+    Manifest,
+    /// The registry blob, for every consumer.
+    Blob,
+    /// The teams' Terraform variables.
+    TerraformTeams,
+    /// One cloud project's Terraform variables.
+    TerraformProject { project: String },
+    /// The root Application of a cluster.
+    ArgoRoot { cluster: String },
+    /// A team's `AppProject` on a cluster.
+    ArgoProject { cluster: String, team: String },
+    /// A service's Application on a cluster.
+    ArgoApplication { cluster: String, service: String },
+}
+
+impl Target {
+    /// The file's path, relative to the output directory.
+    pub(crate) fn path(&self) -> String {
+        match self {
+            Self::Manifest => MANIFEST.to_owned(),
+            Self::Blob => blob::PATH.to_owned(),
+            Self::TerraformTeams => "terraform/teams.auto.tfvars.json".to_owned(),
+            Self::TerraformProject { project } => {
+                format!("terraform/projects/{project}.auto.tfvars.json")
+            }
+            Self::ArgoRoot { cluster } => format!("argocd/roots/{cluster}.yaml"),
+            Self::ArgoProject { cluster, team } => {
+                format!("argocd/clusters/{cluster}/projects/{team}.yaml")
+            }
+            Self::ArgoApplication { cluster, service } => {
+                format!("argocd/clusters/{cluster}/apps/{service}.yaml")
+            }
+        }
+    }
+
+    /// The Terraform root that reads this file: a cloud project, or `teams`.
+    pub(crate) fn terraform_root(&self) -> Option<&str> {
+        match self {
+            Self::TerraformTeams => Some("teams"),
+            Self::TerraformProject { project } => Some(project),
+            _ => None,
+        }
+    }
+
+    /// The cluster whose Argo CD applies this file.
+    pub(crate) fn cluster(&self) -> Option<&str> {
+        match self {
+            Self::ArgoRoot { cluster }
+            | Self::ArgoProject { cluster, .. }
+            | Self::ArgoApplication { cluster, .. } => Some(cluster),
+            _ => None,
+        }
+    }
+}
+
 /// One generated file.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OutputFile {
+    pub(crate) target: Target,
     pub(crate) bytes: Vec<u8>,
     /// The entities whose change can change this file.
     pub(crate) entities: BTreeSet<EntityId>,
@@ -56,10 +116,16 @@ fn render_manifest(files: &BTreeMap<String, BTreeSet<EntityId>>) -> Vec<u8> {
 }
 
 impl OutputSet {
-    fn add(&mut self, path: String, bytes: Vec<u8>, entities: impl IntoIterator<Item = EntityId>) {
+    fn add(
+        &mut self,
+        target: Target,
+        bytes: Vec<u8>,
+        entities: impl IntoIterator<Item = EntityId>,
+    ) {
         self.files.insert(
-            path,
+            target.path(),
             OutputFile {
+                target,
                 bytes,
                 entities: entities.into_iter().collect(),
             },
@@ -109,16 +175,8 @@ pub(crate) fn emit_each<E: Send>(
 ) -> Result<(), E> {
     let jobs: Vec<Job> = [Job::Blob, Job::Teams]
         .into_iter()
-        .chain(
-            graph
-                .entities(Kind::Project)
-                .map(|(id, _)| Job::Project(id)),
-        )
-        .chain(
-            graph
-                .entities(Kind::Cluster)
-                .map(|(id, _)| Job::Cluster(id)),
-        )
+        .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
+        .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
@@ -156,7 +214,7 @@ pub(crate) fn emit_each<E: Send>(
     })?;
     let listed = listed.into_inner().expect("no emitter panics");
     let mut manifest = OutputSet::default();
-    manifest.add(MANIFEST.to_owned(), render_manifest(&listed), []);
+    manifest.add(Target::Manifest, render_manifest(&listed), []);
     consume(manifest)
 }
 

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::OutputSet;
+use super::{OutputSet, Target};
 use crate::graph::Graph;
-use crate::model::{Entity, EntityId, Kind, Service};
+use crate::model::{EntityId, Kind, Service};
 
 #[derive(Serialize)]
 struct TeamsFile<'a> {
@@ -132,10 +132,7 @@ pub(super) fn teams(graph: &Graph, outputs: &mut OutputSet) {
         teams: BTreeMap::new(),
     };
     let mut entities = Vec::new();
-    for (id, record) in graph.entities(Kind::Team) {
-        let Entity::Team(team) = &record.entity else {
-            continue;
-        };
+    for (id, team) in graph.registry.teams() {
         entities.push(id.clone());
         file.teams.insert(
             &id.name,
@@ -165,25 +162,18 @@ pub(super) fn teams(graph: &Graph, outputs: &mut OutputSet) {
             },
         );
     }
-    outputs.add(
-        "terraform/teams.auto.tfvars.json".to_owned(),
-        super::json(&file),
-        entities,
-    );
+    outputs.add(Target::TerraformTeams, super::json(&file), entities);
 }
 
 /// One cloud project's variables.
 pub(super) fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
     let registry = &graph.registry;
-    let Entity::Project(project) = &registry.entities[id].entity else {
+    let Some(project) = registry.project(&id.name) else {
         return;
     };
     let mut entities: BTreeSet<EntityId> = BTreeSet::from([id.clone()]);
     let mut clusters = BTreeMap::new();
-    for (cluster_id, record) in graph.entities(Kind::Cluster) {
-        let Entity::Cluster(cluster) = &record.entity else {
-            continue;
-        };
+    for (cluster_id, cluster) in registry.clusters() {
         if cluster.project != id.name {
             continue;
         }
@@ -236,10 +226,7 @@ pub(super) fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
         buckets: BTreeMap::new(),
         team_access: BTreeMap::new(),
     };
-    for (service_id, record) in graph.entities(Kind::Service) {
-        let Entity::Service(service) = &record.entity else {
-            continue;
-        };
+    for (service_id, service) in registry.services() {
         let here: Vec<_> = service
             .deployments
             .iter()
@@ -268,21 +255,20 @@ pub(super) fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
         resources(name, service, &project.cloud_id, &mut file);
     }
     for (team, access) in &mut file.team_access {
-        let team_id = EntityId::new(Kind::Team, *team);
-        if let Some(Entity::Team(team)) =
-            registry.entities.get(&team_id).map(|record| &record.entity)
-        {
-            access.members = team
+        if let Some(found) = registry.team(team) {
+            access.members = found
                 .members
                 .iter()
                 .map(|member| member.email.clone())
                 .collect();
-            entities.insert(team_id);
+            entities.insert(EntityId::new(Kind::Team, *team));
         }
     }
     file.clusters = clusters;
     outputs.add(
-        format!("terraform/projects/{}.auto.tfvars.json", id.name),
+        Target::TerraformProject {
+            project: id.name.clone(),
+        },
         super::json(&file),
         entities,
     );

@@ -64,8 +64,7 @@ fn write(
                 string(out, &key);
                 out.push(b':');
                 let length = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                crate::pointer::push(pointer, &key);
                 write(&field, out, pointer, depth + 1)?;
                 pointer.truncate(length);
             }

@@ -29,13 +29,18 @@ pub(super) fn diagnostic(
         })
         .collect();
     let innermost = frames.first().map(|(location, _)| location.clone());
+    let site = |importer, path: &str, innermost: Option<Location>| {
+        import_site(sources, importer, path)
+            .or(innermost)
+            .unwrap_or(Location::File { file })
+    };
     let diagnostic = match (error.error(), import) {
         (_, Some(ImportFailure::Escape { importer, path })) => Diagnostic::error(
             Code::ImportEscape,
             format!("import `{path}` reaches outside the registry root"),
         )
         .primary(
-            import_site(sources, importer, &path).or(innermost).unwrap_or(Location::File { file }),
+            site(importer, &path, innermost),
             "nothing outside the root is read",
         )
         .help("keep what the registry imports inside its root or a library path"),
@@ -46,15 +51,21 @@ pub(super) fn diagnostic(
                 path,
                 suggestion,
             }),
-        ) => Diagnostic::error(Code::ImportNotFound, format!("cannot find `{path}` to import"))
-                .primary(
-                    import_site(sources, importer, &path).or(innermost).unwrap_or(Location::File { file }),
-                    "no such file in the registry",
-                )
-                .help_opt(suggestion.map(|near| format!("did you mean `{near}`?"))),
+        ) => Diagnostic::error(
+            Code::ImportNotFound,
+            format!("cannot find `{path}` to import"),
+        )
+        .primary(
+            site(importer, &path, innermost),
+            "no such file in the registry",
+        )
+        .help_opt(suggestion.map(|near| format!("did you mean `{near}`?"))),
         (_, Some(ImportFailure::TooDeep { file, offset })) => Diagnostic::error(
             Code::NestingTooDeep,
-            format!("`{}` is nested too deeply to parse", sources.file(file).path),
+            format!(
+                "`{}` is nested too deeply to parse",
+                sources.file(file).path
+            ),
         )
         .primary(
             Location::Span {
@@ -63,29 +74,46 @@ pub(super) fn diagnostic(
             },
             "nested too deeply here",
         )
-        .secondary(innermost.unwrap_or(Location::File { file }), "imported here"),
+        .secondary(
+            innermost.unwrap_or(Location::File { file }),
+            "imported here",
+        ),
         (ErrorKind::ImportSyntaxError { error: syntax, .. }, None) => {
             let at = location(sources, &syntax.location).unwrap_or(Location::File { file });
-            Diagnostic::error(Code::JsonnetSyntax, format!("syntax error: {}", syntax.message))
-                .primary(at, syntax.message.clone())
+            Diagnostic::error(
+                Code::JsonnetSyntax,
+                format!("syntax error: {}", syntax.message),
+            )
+            .primary(at, syntax.message.clone())
         }
         (ErrorKind::StackOverflow | ErrorKind::InfiniteRecursionDetected, None) => {
             Diagnostic::error(Code::JsonnetRecursion, "evaluation recursed without end")
-                .primary(innermost.unwrap_or(Location::File { file }), "recursing here")
-                .help("look for a function that always calls itself, or fields that refer to each other")
+                .primary(
+                    innermost.unwrap_or(Location::File { file }),
+                    "recursing here",
+                )
+                .help(
+                    "look for a function that always calls itself, or fields that refer to each \
+                     other",
+                )
         }
         (ErrorKind::ImportBadFileUtf8(path), None) => Diagnostic::error(
             Code::NonUtf8,
             format!("`{}` is not valid UTF-8", name(path).unwrap_or_default()),
         )
-        .primary(innermost.unwrap_or(Location::File { file }), "imported here"),
+        .primary(
+            innermost.unwrap_or(Location::File { file }),
+            "imported here",
+        ),
         (kind, None) => {
             let message = match kind {
                 ErrorKind::RuntimeError(message) => message.to_string(),
                 other => other.to_string(),
             };
-            Diagnostic::error(Code::JsonnetEval, message)
-                .primary(innermost.unwrap_or(Location::File { file }), "evaluation failed here")
+            Diagnostic::error(Code::JsonnetEval, message).primary(
+                innermost.unwrap_or(Location::File { file }),
+                "evaluation failed here",
+            )
         }
     };
     with_trace(sources, file, diagnostic, &frames)
@@ -157,7 +185,7 @@ fn name(path: &jrsonnet_evaluator::SourcePath) -> Option<String> {
 /// Where `importer` writes the import of `path`.
 fn import_site(sources: &Sources, importer: Option<FileId>, path: &str) -> Option<Location> {
     let file = importer?;
-    let range = crate::validate::locate::string(sources.text(file)?, path)?;
+    let range = crate::source::locate::string(sources.text(file)?, path)?;
     Some(Location::Span { file, range })
 }
 

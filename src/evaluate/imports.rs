@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::resolver::crosses_escape;
+use super::resolver::{candidates, crosses_escape};
 use crate::diagnostic::{Code, Diagnostic, Location, Sink};
 use crate::source::{Sources, normalize};
 
@@ -42,9 +42,7 @@ pub(super) fn check(sources: &Sources, library_paths: &[String], sink: &mut Sink
             let wanted = literal.as_str();
             let escapes = wanted.starts_with('/')
                 || normalize(directory, wanted).is_none()
-                || std::iter::once(directory)
-                    .chain(library_paths.iter().map(String::as_str))
-                    .filter_map(|base| normalize(base, wanted))
+                || candidates(directory, wanted, library_paths)
                     .find(|candidate| {
                         crosses_escape(sources, candidate) || sources.get(candidate).is_some()
                     })

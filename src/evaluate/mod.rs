@@ -7,6 +7,7 @@
 mod convert;
 mod failure;
 mod imports;
+mod layout;
 mod nesting;
 mod resolver;
 
@@ -17,11 +18,13 @@ use jrsonnet_evaluator::State;
 use serde_json::Value;
 
 use self::convert::{ConvertError, to_json};
+pub(crate) use self::layout::EntityFile;
+use self::layout::Layout;
 use self::nesting::{MAX_SOURCE_NESTING, too_deep};
 use self::resolver::Resolver;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink};
 use crate::model::settings_library_paths;
-use crate::source::{Content, EntityFile, FileId, Layout, Sources};
+use crate::source::{Content, FileId, SETTINGS_FILE, Sources};
 use crate::{Error, Result};
 
 /// The stack of an evaluation thread. Only touched pages are ever allocated.
@@ -36,9 +39,7 @@ const MAX_CALL_DEPTH: usize = 500;
 /// What evaluation produced.
 #[derive(Debug)]
 pub(crate) struct Evaluation {
-    /// The settings, if they evaluated.
-    pub(crate) settings: Option<Value>,
-    pub(crate) settings_file: FileId,
+    pub(crate) settings: SettingsValue,
     /// Each entity file with its value as compact JSON, in id order; files that failed are
     /// left out.
     pub(crate) entities: Vec<(EntityFile, String)>,
@@ -46,28 +47,43 @@ pub(crate) struct Evaluation {
     pub(crate) failed: Vec<EntityFile>,
 }
 
-/// Evaluates the settings and every entity file of `sources`.
-pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evaluation> {
-    let settings_file =
-        sources
-            .get(crate::source::SETTINGS_FILE)
-            .ok_or_else(|| Error::Internal {
-                message: "the settings file vanished".to_owned(),
-            })?;
-    let default_libraries = crate::model::default_library_paths();
-    let mut settings = run(sources, &default_libraries, &[settings_file], sink)?;
-    let settings = settings
+/// The settings file, evaluated alone.
+#[derive(Debug)]
+pub(crate) struct SettingsValue {
+    pub(crate) file: FileId,
+    /// The value, if it evaluated.
+    pub(crate) value: Option<Value>,
+}
+
+/// Evaluates the settings file alone: it is evaluated first, with the default library paths,
+/// because its `libraryPaths` shape the import path of every other file.
+pub(crate) fn settings(sources: &Arc<Sources>, sink: &mut Sink) -> Result<SettingsValue> {
+    let file = sources.get(SETTINGS_FILE).ok_or_else(|| Error::Internal {
+        message: "the settings file vanished".to_owned(),
+    })?;
+    let mut values = run(
+        sources,
+        &crate::model::default_library_paths(),
+        &[file],
+        sink,
+    )?;
+    let value = values
         .pop()
         .flatten()
         .and_then(|json| serde_json::from_str(&json).ok());
+    Ok(SettingsValue { file, value })
+}
+
+/// Evaluates the settings and every entity file of `sources`.
+pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evaluation> {
+    let settings = self::settings(sources, sink)?;
     let library_paths = settings
+        .value
         .as_ref()
         .and_then(settings_library_paths)
-        .unwrap_or(default_libraries);
+        .unwrap_or_else(crate::model::default_library_paths);
     imports::check(sources, &library_paths, sink);
-    let layout = Layout::new(sources, &library_paths, sink).ok_or_else(|| Error::Internal {
-        message: "the settings file vanished".to_owned(),
-    })?;
+    let layout = Layout::new(sources, &library_paths, sink);
     let files: Vec<FileId> = layout.entities.iter().map(|entity| entity.file).collect();
     let values = run(sources, &library_paths, &files, sink)?;
     let mut entities = Vec::with_capacity(values.len());
@@ -80,7 +96,6 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     }
     Ok(Evaluation {
         settings,
-        settings_file,
         entities,
         failed,
     })

@@ -129,15 +129,10 @@ impl ImportResolver for Resolver {
         if wanted.starts_with('/') || wanted.starts_with('\\') {
             return Err(escape(self));
         }
-        let Some(relative) = normalize(directory, &wanted) else {
+        if normalize(directory, &wanted).is_none() {
             return Err(escape(self));
-        };
-        let candidates = std::iter::once(Some(relative)).chain(
-            self.library_paths
-                .iter()
-                .map(|library| normalize(library, &wanted)),
-        );
-        for candidate in candidates.flatten() {
+        }
+        for candidate in candidates(directory, &wanted, &self.library_paths) {
             if crosses_escape(&self.sources, &candidate) {
                 return Err(escape(self));
             }
@@ -192,6 +187,18 @@ fn is_jsonnet(path: &str) -> bool {
     ["jsonnet", "libsonnet", "json"]
         .iter()
         .any(|known| extension.eq_ignore_ascii_case(known))
+}
+
+/// Where an import of `wanted` from a file in `directory` may be, in the order they are tried:
+/// next to the importing file, then on each library path. A place above the root is skipped.
+pub(super) fn candidates<'a>(
+    directory: &'a str,
+    wanted: &'a str,
+    library_paths: &'a [String],
+) -> impl Iterator<Item = String> + 'a {
+    std::iter::once(directory)
+        .chain(library_paths.iter().map(String::as_str))
+        .filter_map(move |base| normalize(base, wanted))
 }
 
 /// Whether `path`, or a directory above it, is a link leading out of the root.

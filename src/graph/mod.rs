@@ -14,7 +14,7 @@ use strum::IntoEnumIterator;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, suggest};
 use crate::model::{Entity, EntityId, Kind, Registry};
 use crate::source::Sources;
-use crate::validate::locate;
+use crate::source::locate;
 
 /// What an edge of the graph means: `from` refers to `to` through `field`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,17 +63,6 @@ impl Graph {
         referrers.sort();
         referrers.dedup();
         referrers
-    }
-
-    /// The entities of one kind, with their typed fields.
-    pub(crate) fn entities(
-        &self,
-        kind: Kind,
-    ) -> impl Iterator<Item = (&EntityId, &crate::model::Record)> {
-        self.registry
-            .entities
-            .range(EntityId::new(kind, String::new())..)
-            .take_while(move |(id, _)| id.kind == kind)
     }
 }
 

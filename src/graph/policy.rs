@@ -4,17 +4,15 @@
 
 use super::{Graph, reference_location};
 use crate::diagnostic::{Code, Diagnostic, Sink, list};
-use crate::model::{Entity, EntityId, Environment, Kind, Lifecycle};
+use crate::model::{EntityId, Environment, Lifecycle};
 use crate::source::Sources;
-use crate::validate::locate;
+use crate::source::locate;
 
 pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
     let registry = &graph.registry;
     let settings = &registry.settings;
-    for (id, record) in &registry.entities {
-        let Entity::Service(service) = &record.entity else {
-            continue;
-        };
+    for (id, service) in registry.services() {
+        let record = &registry.entities[id];
         let text = sources.text(record.file).map_or("", |text| &**text);
         let mut clusters: Vec<&str> = Vec::new();
         for (index, deployment) in service.deployments.iter().enumerate() {
@@ -28,12 +26,7 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                 ));
             }
             clusters.push(&deployment.cluster);
-            let cluster_id = EntityId::new(Kind::Cluster, deployment.cluster.clone());
-            let Some(Entity::Cluster(cluster)) = registry
-                .entities
-                .get(&cluster_id)
-                .map(|record| &record.entity)
-            else {
+            let Some(cluster) = registry.cluster(&deployment.cluster) else {
                 continue;
             };
             let pointer = format!("/deployments/{index}");
@@ -104,12 +97,7 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
         }
         if service.lifecycle == Lifecycle::Production {
             for (index, dependency) in service.depends_on.iter().enumerate() {
-                let dependency_id = EntityId::new(Kind::Service, dependency.clone());
-                let Some(Entity::Service(target)) = registry
-                    .entities
-                    .get(&dependency_id)
-                    .map(|record| &record.entity)
-                else {
+                let Some(target) = registry.service(dependency) else {
                     continue;
                 };
                 if target.lifecycle == Lifecycle::Production {

@@ -7,7 +7,7 @@ mod kind;
 mod registry;
 mod settings;
 
-pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Service};
+pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use registry::{Record, Registry};

@@ -79,13 +79,7 @@ impl Drift {
         let limit = if verbose { usize::MAX } else { MAX_FILES };
         let mut diagnostics = Vec::new();
         for (path, old, new) in self.stale.iter().take(limit) {
-            let old = String::from_utf8_lossy(old);
-            let new = String::from_utf8_lossy(new);
-            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{}", shown(path)), &format!("b/{}", shown(path)))
-                .to_string();
+            let diff = crate::text::unified_diff(old, new, &shown(path));
             diagnostics.push(
                 Diagnostic::error(Code::GeneratedStale, format!("`{}` is stale", shown(path)))
                     .primary(
@@ -111,9 +105,15 @@ impl Drift {
         }
         for path in self.extra.iter().take(limit) {
             diagnostics.push(
-                Diagnostic::error(Code::GeneratedExtra, format!("`{}` is not produced by the registry", shown(path)))
-                    .primary(Location::Output { path: shown(path) }, "not generated")
-                    .help("run `registry build` to remove files it generated before; remove others by hand"),
+                Diagnostic::error(
+                    Code::GeneratedExtra,
+                    format!("`{}` is not produced by the registry", shown(path)),
+                )
+                .primary(Location::Output { path: shown(path) }, "not generated")
+                .help(
+                    "run `registry build` to remove files it generated before; remove others by \
+                     hand",
+                ),
             );
         }
         for (code, count, noun) in [

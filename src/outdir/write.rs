@@ -4,7 +4,6 @@
 //! even through a symbolic link inside it.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -140,22 +139,12 @@ fn ensure_dir(root: &Path, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(error)
 }
 
-/// Replaces `target` with `bytes`: a temporary file beside it, renamed over it.
+/// Replaces `target` with `bytes`, atomically.
 fn replace(target: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = target.parent().expect("files have a parent");
-    let error = |source| Error::WriteFile {
+    crate::atomic::write(target, bytes).map_err(|source| Error::WriteFile {
         path: target.to_owned(),
         source,
-    };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".registry-")
-        .tempfile_in(parent)
-        .map_err(error)?;
-    temporary.write_all(bytes).map_err(error)?;
-    temporary
-        .persist(target)
-        .map_err(|failed| error(failed.error))?;
-    Ok(())
+    })
 }
 
 /// The files the previous build recorded in its manifest.

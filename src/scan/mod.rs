@@ -74,10 +74,21 @@ pub(crate) fn credentials(sources: &Sources, severity: Severity, sink: &mut Sink
         for index in &SET.matches(text) {
             for found in REGEXES[index].find_iter(text) {
                 let name = PATTERNS[index].name;
+                let at = Location::Redacted {
+                    file,
+                    range: found.range(),
+                };
                 sink.push(
-                    Diagnostic::new(Code::Credential, severity, format!("{name} committed in `{}`", source.path))
-                        .primary(Location::Redacted { file, range: found.range() }, format!("{name} (not shown)"))
-                        .help("revoke it now, remove it from the registry and its history, and keep secrets in a secret manager"),
+                    Diagnostic::new(
+                        Code::Credential,
+                        severity,
+                        format!("{name} committed in `{}`", source.path),
+                    )
+                    .primary(at, format!("{name} (not shown)"))
+                    .help(
+                        "revoke it now, remove it from the registry and its history, and keep \
+                         secrets in a secret manager",
+                    ),
                 );
             }
         }

@@ -1,19 +1,23 @@
 //! The registry's files, held in memory: every file under the registry root, read once from
-//! the working tree (or, later, from a git tree), so that every later stage sees exactly the
-//! same bytes and nothing outside the root can ever be read.
+//! the working tree ([`disk`]) or from a git tree at a revision ([`git`]), so that every later
+//! stage sees exactly the same bytes and nothing outside the root can ever be read. Also
+//! positions in those files: lines and columns ([`LineIndex`]) and where a value is written
+//! ([`locate`]). A leaf: it knows nothing of diagnostics or the data model.
 
 mod disk;
 mod git;
-mod layout;
 mod line_index;
+pub(crate) mod locate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(crate) use disk::read_dir;
-pub(crate) use git::read_revision;
-pub(crate) use layout::{EntityFile, Layout, SETTINGS_FILE};
+pub(crate) use git::Revision;
 pub(crate) use line_index::LineIndex;
+
+/// The settings file at the registry root.
+pub(crate) const SETTINGS_FILE: &str = "registry.jsonnet";
 
 /// An index into [`Sources`]; ordered as the files' paths are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -18,8 +18,11 @@ pub(crate) async fn latest(store: &Store) -> Result<(Record, Vec<u8>)> {
         message,
     };
     let latest = Latest::parse(&bytes).map_err(|error| corrupt(format!("not JSON: {error}")))?;
-    verify(&latest.record, &latest.blob)
-        .map_err(|message| corrupt(format!("the registry it carries does not match: {message}")))?;
+    verify(&latest.record, &latest.blob).map_err(|mismatch| {
+        corrupt(format!(
+            "the registry it carries does not match: {mismatch}"
+        ))
+    })?;
     Ok((latest.record, latest.blob))
 }
 

@@ -89,10 +89,6 @@ impl Record {
         bytes.push(b'\n');
         bytes
     }
-
-    pub(crate) fn short_commit(&self) -> &str {
-        self.commit.get(..12).unwrap_or(&self.commit)
-    }
 }
 
 /// `latest.json`: the newest record and, inline, the blob it names, so that a consumer reads
@@ -115,8 +111,8 @@ pub(crate) struct Latest {
 }
 
 impl Latest {
-    /// Parses `latest.json`; a malformed document is an error message.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, String> {
+    /// Parses `latest.json`.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Document<'a> {
@@ -124,8 +120,7 @@ impl Latest {
             #[serde(borrow)]
             registry: &'a RawValue,
         }
-        let document: Document<'_> =
-            serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+        let document: Document<'_> = serde_json::from_slice(bytes)?;
         let mut blob = document.registry.get().as_bytes().to_vec();
         blob.push(b'\n');
         Ok(Self {

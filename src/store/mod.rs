@@ -21,6 +21,7 @@ use object_store::{
     UpdateVersion,
 };
 
+use crate::workspace::StoreTarget;
 use crate::{Error, Result};
 
 /// An opened target: a store and the prefix under which everything lives.
@@ -55,12 +56,8 @@ impl Store {
     /// Opens `target`: a URL, or a plain path meaning a local directory. A relative local path
     /// is taken from `base`. Transient failures are retried with backoff for up to
     /// `retry_for`.
-    pub(crate) fn open(
-        target: &str,
-        base: &Path,
-        retry_for: Duration,
-        access: Access,
-    ) -> Result<Self> {
+    pub(crate) fn open(target: &StoreTarget, retry_for: Duration, access: Access) -> Result<Self> {
+        let StoreTarget { url: target, base } = target;
         let invalid = |message: String| Error::StoreUrl {
             url: target.to_owned(),
             message,
@@ -162,7 +159,7 @@ impl Store {
         Error::Store {
             action,
             url: self.url(key),
-            hint: hint(&source),
+            problem: Problem::of(&source),
             source: Box::new(source),
         }
     }
@@ -208,7 +205,9 @@ impl Store {
             .await;
         match read {
             Ok(read) => Ok(Some(read)),
-            Err(error @ object_store::Error::NotFound { .. }) if hint(&error) == NO_BUCKET => {
+            Err(error @ object_store::Error::NotFound { .. })
+                if Problem::of(&error) == Some(Problem::NoBucket) =>
+            {
                 Err(self.failed("read", key, error))
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -316,41 +315,56 @@ fn transport(error: &object_store::Error) -> bool {
     false
 }
 
-const NO_BUCKET: &str = "the bucket does not exist";
+/// What a store failure most likely means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Problem {
+    #[error("the bucket does not exist")]
+    NoBucket,
+    #[error(
+        "the store refused the credentials: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \
+         (or the GOOGLE_ or AZURE_ variables)"
+    )]
+    Credentials,
+    #[error("permission denied: the credentials are not allowed to do this")]
+    Permission,
+    #[error("not found: does the bucket exist?")]
+    NotFound,
+    #[error(
+        "no usable credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the \
+         GOOGLE_ or AZURE_ variables)"
+    )]
+    NoCredentials,
+}
 
-/// What a store failure most likely means, for people.
-fn hint(error: &object_store::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    let hint = match error {
-        object_store::Error::PermissionDenied { .. } => {
-            if text.contains("SignatureDoesNotMatch") || text.contains("InvalidAccessKeyId") {
-                "the store refused the credentials: check AWS_ACCESS_KEY_ID and \
-                 AWS_SECRET_ACCESS_KEY (or the GOOGLE_ or AZURE_ variables)"
-            } else {
-                "permission denied: the credentials are not allowed to do this"
+impl Problem {
+    /// What `error` most likely means, when that can be told.
+    fn of(error: &object_store::Error) -> Option<Self> {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        match error {
+            object_store::Error::PermissionDenied { .. } => Some(
+                if text.contains("SignatureDoesNotMatch") || text.contains("InvalidAccessKeyId") {
+                    Self::Credentials
+                } else {
+                    Self::Permission
+                },
+            ),
+            object_store::Error::Unauthenticated { .. } => Some(Self::Credentials),
+            _ if text.contains("NoSuchBucket")
+                || text.contains("ContainerNotFound")
+                || text.contains("bucket does not exist") =>
+            {
+                Some(Self::NoBucket)
             }
+            object_store::Error::NotFound { .. } => Some(Self::NotFound),
+            _ if text.contains("Credential") || text.contains("credential") => {
+                Some(Self::NoCredentials)
+            }
+            _ => None,
         }
-        object_store::Error::Unauthenticated { .. } => {
-            "the store refused the credentials: check AWS_ACCESS_KEY_ID and \
-             AWS_SECRET_ACCESS_KEY (or the GOOGLE_ or AZURE_ variables)"
-        }
-        _ if text.contains("NoSuchBucket")
-            || text.contains("ContainerNotFound")
-            || text.contains("bucket does not exist") =>
-        {
-            NO_BUCKET
-        }
-        object_store::Error::NotFound { .. } => "not found: does the bucket exist?",
-        _ if text.contains("Credential") || text.contains("credential") => {
-            "no usable credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the \
-             GOOGLE_ or AZURE_ variables)"
-        }
-        _ => "",
-    };
-    hint.to_owned()
+    }
 }

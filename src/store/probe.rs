@@ -120,11 +120,14 @@ async fn probe(store: &Store) -> Result<StoreFacts> {
 fn untrusted(store: &Store, why: &str) -> Error {
     Error::Refused {
         message: format!(
-            "refusing to publish to `{}`: the store does not honour conditional writes: {why}\n\
-             help: use a store that does (AWS S3, Google Cloud Storage, Azure Blob Storage, \
-             MinIO, a local directory), or, if only one publisher can ever run at a time, pass \
-             `--single-writer`; each publication records it",
+            "refusing to publish to `{}`: the store does not honour conditional writes: {why}",
             store.url("")
+        ),
+        help: Some(
+            "use a store that does (AWS S3, Google Cloud Storage, Azure Blob Storage, MinIO, a \
+             local directory), or, if only one publisher can ever run at a time, pass \
+             `--single-writer`; each publication records it"
+                .to_owned(),
         ),
     }
 }

@@ -18,6 +18,7 @@ use super::layout::{
 };
 use super::probe::{LatestMove, establish};
 use super::{Store, Update};
+use crate::text::short;
 use crate::{Error, Result};
 
 /// How a commit relates to the one `latest` points at.
@@ -137,31 +138,25 @@ pub(crate) async fn publish(
             "gave up after losing {MAX_ROUNDS} sequence numbers to other publishers at `{}`",
             store.url("")
         ),
+        help: None,
     })
 }
 
 fn refusal(store: &Store, head: &Record, ours: &str, relation: Relation) -> Error {
-    let short = ours.get(..12).unwrap_or(ours);
+    let (ours, published) = (short(ours), short(&head.commit));
     let (why, help) = match relation {
         Relation::Backward => (
-            format!(
-                "`{short}` is older: it is an ancestor of `{}`",
-                head.short_commit()
-            ),
+            format!("`{ours}` is older: it is an ancestor of `{published}`"),
             "a newer commit is already published, so there is nothing to do",
         ),
         Relation::Diverged => (
-            format!(
-                "`{short}` has diverged from `{}`: neither descends from the other",
-                head.short_commit()
-            ),
+            format!("`{ours}` has diverged from `{published}`: neither descends from the other"),
             "publish from the branch that `latest` follows",
         ),
         _ => (
             format!(
-                "the published commit `{}` is not in this repository, so it cannot be \
-                 checked that `{short}` descends from it",
-                head.short_commit()
+                "the published commit `{published}` is not in this repository, so it cannot \
+                 be checked that `{ours}` descends from it"
             ),
             "fetch the whole history (`git fetch --unshallow`, or `fetch-depth: 0` in \
              actions/checkout)",
@@ -169,12 +164,14 @@ fn refusal(store: &Store, head: &Record, ours: &str, relation: Relation) -> Erro
     };
     Error::Refused {
         message: format!(
-            "refusing to publish: `latest` at `{}` is publication #{} of commit `{}`, and \
-             {why}\nhelp: {help}; `--force` publishes anyway, and the record says so",
+            "refusing to publish: `latest` at `{}` is publication #{} of commit `{published}`, \
+             and {why}",
             store.url(LATEST),
             head.sequence,
-            head.short_commit(),
         ),
+        help: Some(format!(
+            "{help}; `--force` publishes anyway, and the record says so"
+        )),
     }
 }
 
@@ -237,26 +234,43 @@ pub(super) async fn read_blob(store: &Store, record: &Record) -> Result<Vec<u8>>
             record.sequence
         )));
     };
-    verify(record, &bytes).map_err(corrupt)?;
+    verify(record, &bytes).map_err(|mismatch| corrupt(mismatch.to_string()))?;
     Ok(bytes.to_vec())
 }
 
+/// How a blob differs from the record that names it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Mismatch {
+    #[error("its SHA-256 is {actual}, but publication #{sequence} says {expected}")]
+    Hash {
+        actual: String,
+        expected: String,
+        sequence: u64,
+    },
+    #[error("it is {actual} bytes, but publication #{sequence} says {expected}")]
+    Size {
+        actual: u64,
+        expected: u64,
+        sequence: u64,
+    },
+}
+
 /// Whether `blob` is the one `record` names.
-pub(super) fn verify(record: &Record, blob: &[u8]) -> Result<(), String> {
+pub(super) fn verify(record: &Record, blob: &[u8]) -> Result<(), Mismatch> {
     let actual = sha256(blob);
     if actual != record.sha256 || record.blob != blob_key(&record.sha256) {
-        return Err(format!(
-            "its SHA-256 is {actual}, but publication #{} says {}",
-            record.sequence, record.sha256
-        ));
+        return Err(Mismatch::Hash {
+            actual,
+            expected: record.sha256.clone(),
+            sequence: record.sequence,
+        });
     }
     if blob.len() as u64 != record.size {
-        return Err(format!(
-            "it is {} bytes, but publication #{} says {}",
-            blob.len(),
-            record.sequence,
-            record.size
-        ));
+        return Err(Mismatch::Size {
+            actual: blob.len() as u64,
+            expected: record.size,
+            sequence: record.sequence,
+        });
     }
     Ok(())
 }
@@ -319,6 +333,7 @@ async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8
                                 "`{}` cannot be updated conditionally any more",
                                 store.url(LATEST)
                             ),
+                            help: None,
                         });
                     }
                 },

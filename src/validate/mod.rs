@@ -3,7 +3,6 @@
 //! stem, and reads the typed fields later stages use. Output: a [`Registry`] of the entities
 //! that passed; it never reads source files except to point at positions.
 
-pub(crate) mod locate;
 mod schemas;
 
 use std::collections::BTreeMap;
@@ -12,11 +11,28 @@ use jsonschema::error::ValidationErrorKind;
 use serde::Deserialize;
 use serde_json::Value;
 
-use self::schemas::Schemas;
+pub(crate) use self::schemas::Schemas;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, list, suggest};
-use crate::evaluate::Evaluation;
+use crate::evaluate::{Evaluation, SettingsValue};
 use crate::model::{Entity, EntityId, Kind, Record, Registry, Settings};
-use crate::source::{FileId, Sources};
+use crate::source::{FileId, Sources, locate};
+
+/// Validates the settings; `None` when they are unusable.
+pub(crate) fn settings(
+    settings: &SettingsValue,
+    schemas: &Schemas,
+    sources: &Sources,
+    sink: &mut Sink,
+) -> Option<Settings> {
+    let value = settings.value.as_ref()?;
+    let subject = Subject {
+        file: settings.file,
+        entity: None,
+        what: "the settings",
+    };
+    let valid = check(schemas, schemas.settings(), value, &subject, sources, sink);
+    valid.then(|| Settings::deserialize(value).ok()).flatten()
+}
 
 /// Validates `evaluation`; `None` when the settings are unusable.
 pub(crate) fn validate(
@@ -25,15 +41,7 @@ pub(crate) fn validate(
     sink: &mut Sink,
 ) -> Option<Registry> {
     let schemas = Schemas::new();
-    let settings = evaluation.settings.as_ref().and_then(|value| {
-        let subject = Subject {
-            file: evaluation.settings_file,
-            entity: None,
-            what: "the settings",
-        };
-        let valid = check(&schemas, schemas.settings(), value, &subject, sources, sink);
-        valid.then(|| Settings::deserialize(value).ok()).flatten()
-    });
+    let settings = settings(&evaluation.settings, &schemas, sources, sink);
     let mut entities = BTreeMap::new();
     let mut invalid: BTreeMap<EntityId, FileId> = evaluation
         .failed
@@ -69,17 +77,19 @@ pub(crate) fn validate(
                         range,
                     }
                 });
+            let kind = id.kind;
             sink.push(
-                    Diagnostic::error(
-                        Code::NameMismatch,
-                        format!("{} `{name}` is declared in a file named `{}`", id.kind, id.name),
-                    )
-                    .primary(location, format!("expected `{}`", id.name))
-                    .help(format!(
-                        "the file stem is the {}'s name: rename the file to `{name}.jsonnet`, or the {} to `{}`",
-                        id.kind, id.kind, id.name
-                    )),
-                );
+                Diagnostic::error(
+                    Code::NameMismatch,
+                    format!("{kind} `{name}` is declared in a file named `{}`", id.name),
+                )
+                .primary(location, format!("expected `{}`", id.name))
+                .help(format!(
+                    "the file stem is the {kind}'s name: rename the file to `{name}.jsonnet`, or \
+                     the {kind} to `{}`",
+                    id.name
+                )),
+            );
         }
         let entity = valid.then(|| typed(id.kind, &value)).flatten();
         match entity {
@@ -168,8 +178,7 @@ fn check(
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = allowed_properties(schemas, &keyword_location);
                 for field in unexpected {
-                    let field_pointer =
-                        format!("{pointer}/{}", field.replace('~', "~0").replace('/', "~1"));
+                    let field_pointer = crate::pointer::join(&pointer, field);
                     let near = suggest(field, allowed.iter().map(String::as_str));
                     let help = match near {
                         Some(near) => format!("did you mean `{near}`?"),

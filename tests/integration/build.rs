@@ -4,7 +4,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::test::{Test, project_root, run_in};
+use crate::test::{Test, project_root, registry};
 
 fn small() -> PathBuf {
     project_root().join("tests/fixtures/good/small")
@@ -12,16 +12,10 @@ fn small() -> PathBuf {
 
 /// Builds the small fixture registry into `out`.
 pub(crate) fn build_small(out: &Path) {
-    let output = run_in(
-        &project_root(),
-        &[
-            "--root".into(),
-            small().to_string_lossy().into_owned(),
-            "build".into(),
-            "--out".into(),
-            out.to_string_lossy().into_owned(),
-        ],
-    );
+    let output = registry(&project_root())
+        .args(["--root".as_ref(), small().as_os_str(), "build".as_ref()])
+        .args(["--out".as_ref(), out.as_os_str()])
+        .output();
     assert_eq!(output.status, 0, "{}", output.report());
 }
 
@@ -93,9 +87,8 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
         .file(
             "registry/projects/prod.jsonnet",
             "{ name: 'prod', owner: 'payments', provider: 'aws', cloudId: '123456789012', environment: 'production', region: 'eu-west-1', costCentre: 'ENG-100' }",
-        )
-        .args(["build"]);
-    let first = test.run();
+        );
+    let first = test.run(["build"]);
     assert_eq!(first.status, 0, "{}", first.report());
     assert!(
         first
@@ -112,7 +105,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     std::fs::write(generated.join("notes.txt"), "kept").unwrap();
 
     // Nothing changed: nothing is written.
-    let again = test.run();
+    let again = test.run(["build"]);
     assert!(
         again
             .stdout
@@ -128,7 +121,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
         TEAM.replace("payments", "risk").replace("Payments", "Risk"),
     )
     .unwrap();
-    let changed = test.run();
+    let changed = test.run(["build"]);
     assert!(
         changed
             .stdout
@@ -143,7 +136,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     // kept.
     let teams_inode = inode(&teams);
     std::fs::remove_file(test.path().join("registry/projects/prod.jsonnet")).unwrap();
-    let after = test.run();
+    let after = test.run(["build"]);
     assert!(
         after
             .stdout
@@ -170,10 +163,8 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
 
 #[test]
 fn writes_nothing_when_the_registry_has_errors() {
-    let test = Test::registry()
-        .file("registry/teams/payments.jsonnet", TEAM)
-        .args(["build"]);
-    assert_eq!(test.run().status, 0);
+    let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
+    assert_eq!(test.run(["build"]).status, 0);
     let before = tree(&test.path().join("generated"));
     std::fs::write(
         test.path().join("registry/teams/risk.jsonnet"),
@@ -185,15 +176,13 @@ fn writes_nothing_when_the_registry_has_errors() {
         TEAM.replace("Payments", "All payments"),
     )
     .unwrap();
-    let failed = test.run();
+    let failed = test.run(["build"]);
     assert_eq!(failed.status, 1, "{}", failed.report());
     assert!(failed.stdout.contains("error[unknown-reference]"));
     assert_eq!(tree(&test.path().join("generated")), before);
 
-    let fresh = Test::registry()
-        .file("registry/teams/payments.jsonnet", "{ name: 'payments' }")
-        .args(["build"]);
-    assert_eq!(fresh.run().status, 1);
+    let fresh = Test::registry().file("registry/teams/payments.jsonnet", "{ name: 'payments' }");
+    assert_eq!(fresh.run(["build"]).status, 1);
     assert!(!fresh.path().join("generated").exists());
 }
 
@@ -208,7 +197,7 @@ fn never_writes_through_a_link_out_of_the_output_directory() {
         test.path().join("generated/terraform"),
     )
     .unwrap();
-    let output = run_in(test.path(), &["build".into()]);
+    let output = registry(test.path()).args(["build"]).output();
     assert_eq!(output.status, 2, "{}", output.report());
     assert!(
         output.stderr.contains("outside the output directory"),
@@ -223,12 +212,10 @@ fn never_writes_through_a_link_out_of_the_output_directory() {
 
 #[test]
 fn check_reports_stale_missing_and_extra_files() {
-    let test = Test::registry()
-        .file("registry/teams/payments.jsonnet", TEAM)
-        .args(["build"]);
-    assert_eq!(test.run().status, 0);
+    let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
+    assert_eq!(test.run(["build"]).status, 0);
     let generated = test.path().join("generated");
-    let clean = run_in(test.path(), &["check".into()]);
+    let clean = registry(test.path()).args(["check"]).output();
     assert_eq!(clean.status, 0, "{}", clean.report());
 
     let teams = generated.join("terraform/teams.auto.tfvars.json");
@@ -238,7 +225,7 @@ fn check_reports_stale_missing_and_extra_files() {
     std::fs::write(&teams, edited).unwrap();
     std::fs::remove_file(generated.join("registry.json")).unwrap();
     std::fs::write(generated.join("argocd.yaml"), "{}").unwrap();
-    let output = run_in(test.path(), &["check".into()]);
+    let output = registry(test.path()).args(["check"]).output();
     insta::assert_snapshot!(output.report(), @r##"
     status: 1
     ----- stdout -----

@@ -1,13 +1,13 @@
 //! `registry check` from the command line: exit codes, formats, options.
 
-use crate::test::{Test, project_root, run_in};
+use crate::test::{Test, project_root, registry};
 
 const TEAM: &str =
     "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
 
 #[test]
 fn the_example_registry_checks_clean() {
-    let output = run_in(&project_root(), &["check".into()]);
+    let output = registry(&project_root()).args(["check"]).output();
     assert_eq!(output.status, 0, "{}", output.report());
     assert!(
         output.stdout.ends_with(": no problems\n"),
@@ -20,8 +20,8 @@ fn the_example_registry_checks_clean() {
 #[test]
 fn clean_registry() {
     let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
-    assert_eq!(run_in(test.path(), &["build".into()]).status, 0);
-    let output = run_in(test.path(), &["check".into()]);
+    assert_eq!(registry(test.path()).args(["build"]).output().status, 0);
+    let output = registry(test.path()).args(["check"]).output();
     insta::assert_snapshot!(output.report(), @"
     status: 0
     ----- stdout -----
@@ -35,8 +35,7 @@ fn problems_exit_1_and_name_the_file_and_line() {
     let output = Test::registry()
         .file("registry/teams/payments.jsonnet", "{ name: 'payments', description: 'Payments', slack: '#payments', members: [], parent: 'engineerin' }\n")
         .file("registry/teams/engineering.jsonnet", "{ name: 'engineering', description: 'All of it', slack: '#eng', members: [] }\n")
-        .args(["check"])
-        .run();
+        .run(["check"]);
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
@@ -56,8 +55,8 @@ fn problems_exit_1_and_name_the_file_and_line() {
 #[test]
 fn warnings_exit_0_unless_denied() {
     let test = Test::registry().file("registry/servics/api.jsonnet", "{}");
-    assert_eq!(run_in(test.path(), &["build".into()]).status, 0);
-    let output = run_in(test.path(), &["check".into()]);
+    assert_eq!(registry(test.path()).args(["build"]).output().status, 0);
+    let output = registry(test.path()).args(["check"]).output();
     assert_eq!(output.status, 0, "{}", output.report());
     assert!(
         output.stdout.contains("warning[unknown-file]"),
@@ -71,13 +70,15 @@ fn warnings_exit_0_unless_denied() {
         "{}",
         output.stdout
     );
-    let denied = run_in(test.path(), &["check".into(), "--deny-warnings".into()]);
+    let denied = registry(test.path())
+        .args(["check", "--deny-warnings"])
+        .output();
     assert_eq!(denied.status, 1);
 }
 
 #[test]
 fn not_a_registry_exits_2() {
-    let output = Test::new().args(["check"]).run();
+    let output = Test::new().run(["check"]);
     insta::assert_snapshot!(output.report(), @r"
     status: 2
     ----- stdout -----
@@ -87,8 +88,7 @@ fn not_a_registry_exits_2() {
     ");
     let output = Test::new()
         .file("registry/teams/x.jsonnet", "{}")
-        .args(["check"])
-        .run();
+        .run(["check"]);
     assert_eq!(output.status, 2);
     assert!(
         output
@@ -101,7 +101,7 @@ fn not_a_registry_exits_2() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = Test::new().args(["check", "--format", "yaml"]).run();
+    let output = Test::new().run(["check", "--format", "yaml"]);
     assert_eq!(output.status, 2);
     assert!(
         output.stderr.contains("invalid value 'yaml'"),
@@ -118,18 +118,11 @@ fn root_and_directory_options() {
             "repo/reg/teams/payments.jsonnet",
             TEAM.replace("#payments", "payments"),
         );
-    let output = run_in(
-        test.path(),
-        &[
-            "-C".into(),
-            "repo".into(),
-            "--root".into(),
-            "reg".into(),
-            "check".into(),
-            "--format".into(),
-            "concise".into(),
-        ],
-    );
+    let output = registry(test.path())
+        .args([
+            "-C", "repo", "--root", "reg", "check", "--format", "concise",
+        ])
+        .output();
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
@@ -137,10 +130,9 @@ fn root_and_directory_options() {
     checked 1 team, 0 projects, 0 clusters, 0 services: 1 error
     ----- stderr -----
     ");
-    let missing = run_in(
-        test.path(),
-        &["-C".into(), "nowhere".into(), "check".into()],
-    );
+    let missing = registry(test.path())
+        .args(["-C", "nowhere", "check"])
+        .output();
     assert_eq!(missing.status, 2);
     assert!(
         missing
@@ -155,8 +147,7 @@ fn root_and_directory_options() {
 fn github_annotations() {
     let output = Test::registry()
         .file("registry/teams/payments.jsonnet", "{\n  name: 'payments',\n  description: 'Payments',\n  slack: '#payments',\n  members: [],\n  parnt: 'x',\n}\n")
-        .args(["check", "--format", "github"])
-        .run();
+        .run(["check", "--format", "github"]);
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
@@ -169,8 +160,7 @@ fn github_annotations() {
 fn json_report() {
     let output = Test::registry()
         .file("registry/teams/payments.jsonnet", "{ name: 'payments', description: 'Payments', slack: '#payments', members: [], tier: 1 }")
-        .args(["check", "--format", "json"])
-        .run();
+        .run(["check", "--format", "json"]);
     assert_eq!(output.status, 1);
     let _: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     insta::assert_snapshot!(output.stdout, @r#"
@@ -215,8 +205,7 @@ fn every_problem_in_one_run() {
             "{ name: 'c', description: 'C', slack: '#c', members: [] } +",
         )
         .file("registry/teams/d.jsonnet", "error 'boom'")
-        .args(["check", "--format", "concise"])
-        .run();
+        .run(["check", "--format", "concise"]);
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
@@ -232,9 +221,9 @@ fn every_problem_in_one_run() {
 #[test]
 fn output_is_identical_across_runs() {
     let root = project_root();
-    let first = run_in(&root, &["check".into(), "--format".into(), "json".into()]);
+    let first = registry(&root).args(["check", "--format", "json"]).output();
     for _ in 0..3 {
-        let again = run_in(&root, &["check".into(), "--format".into(), "json".into()]);
+        let again = registry(&root).args(["check", "--format", "json"]).output();
         assert_eq!(first.stdout, again.stdout);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::test::{project_root, run_in};
+use crate::test::{project_root, registry};
 
 fn cases() -> Vec<(String, String)> {
     let bad = project_root().join("tests/fixtures/bad");
@@ -40,16 +40,9 @@ fn every_bad_registry_reports_exactly_its_code() {
             "generated".to_owned()
         } else {
             let out = out.path().to_string_lossy().into_owned();
-            run_in(
-                &dir,
-                &[
-                    "--root".into(),
-                    ".".into(),
-                    "build".into(),
-                    "--out".into(),
-                    out.clone(),
-                ],
-            );
+            registry(&dir)
+                .args(["--root", ".", "build", "--out", &out])
+                .output();
             out
         };
         let args: Vec<String> = vec!["--root".into(), ".".into(), "--out".into(), out];
@@ -59,7 +52,7 @@ fn every_bad_registry_reports_exactly_its_code() {
             command.extend(more.iter().map(|arg| (*arg).to_owned()));
             command
         };
-        let json = run_in(&dir, &with(&["--format", "json"]));
+        let json = registry(&dir).args(with(&["--format", "json"])).output();
         let report: serde_json::Value = serde_json::from_str(&json.stdout)
             .unwrap_or_else(|error| panic!("{code}/{case}: {error}\n{}", json.report()));
         let codes: BTreeSet<&str> = report["diagnostics"]
@@ -77,7 +70,7 @@ fn every_bad_registry_reports_exactly_its_code() {
         let expected = i32::from(code != "unknown-file");
         assert_eq!(json.status, expected, "{code}/{case}:\n{}", json.report());
 
-        let human = run_in(&dir, &with(&[]));
+        let human = registry(&dir).args(with(&[])).output();
         assert_eq!(human.status, json.status);
         insta::assert_snapshot!(format!("{code}__{case}"), human.report());
     }

@@ -1,6 +1,6 @@
 //! `registry diff --base REV` on real git repositories made with git2.
 
-use crate::test::{SETTINGS, Test, commit, run_in};
+use crate::test::{SETTINGS, Test, commit, registry};
 
 const TEAM: &str =
     "{ name: 'payments', description: 'Payments', slack: '#payments', members: [] }\n";
@@ -32,7 +32,7 @@ fn repo() -> Test {
 fn diff(test: &Test, args: &[&str]) -> crate::test::Output {
     let mut all = vec!["diff".to_owned(), "--base".to_owned(), "HEAD".to_owned()];
     all.extend(args.iter().map(|arg| (*arg).to_owned()));
-    run_in(test.path(), &all)
+    registry(test.path()).args(all).output()
 }
 
 fn write(test: &Test, path: &str, content: &str) {
@@ -203,10 +203,9 @@ fn a_broken_side_is_reported_as_such() {
 #[test]
 fn an_unknown_revision_or_a_registry_missing_at_it_exits_2() {
     let test = repo();
-    let unknown = run_in(
-        test.path(),
-        &["diff".into(), "--base".into(), "no-such-branch".into()],
-    );
+    let unknown = registry(test.path())
+        .args(["diff", "--base", "no-such-branch"])
+        .output();
     assert_eq!(unknown.status, 2);
     assert!(
         unknown
@@ -219,10 +218,9 @@ fn an_unknown_revision_or_a_registry_missing_at_it_exits_2() {
     let moved = Test::new().file("other/x", "");
     commit(moved.path(), "no registry yet");
     let moved = moved.file("registry/registry.jsonnet", SETTINGS);
-    let missing = run_in(
-        moved.path(),
-        &["diff".into(), "--base".into(), "HEAD".into()],
-    );
+    let missing = registry(moved.path())
+        .args(["diff", "--base", "HEAD"])
+        .output();
     assert_eq!(missing.status, 2, "{}", missing.report());
     assert!(
         missing

@@ -10,21 +10,35 @@ mod readme;
 mod stores;
 mod test;
 
-/// Every `.rs` file here is a module of this binary, so no test is silently left out.
+/// Every `.rs` file here, and in each directory module here, is a module of this binary, so no
+/// test is silently left out.
 #[test]
 fn no_forgotten_test_files() {
-    let main = include_str!("main.rs");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|extension| extension == "rs") {
-            let stem = path.file_stem().unwrap().to_str().unwrap();
-            if stem != "main" {
+    fn check(dir: &std::path::Path, parent: &str) {
+        let listing = std::fs::read_to_string(dir.join(parent)).unwrap();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            if path.is_dir() && path.join("mod.rs").is_file() {
                 assert!(
-                    main.contains(&format!("mod {stem};")),
-                    "tests/integration/{stem}.rs is not listed in main.rs"
+                    listing.contains(&format!("mod {stem};")),
+                    "{}/ is not listed in {parent}",
+                    path.display()
+                );
+                check(&path, "mod.rs");
+            } else if path.extension().is_some_and(|extension| extension == "rs")
+                && path.file_name().unwrap() != parent
+            {
+                assert!(
+                    listing.contains(&format!("mod {stem};")),
+                    "{} is not listed in {parent}",
+                    path.display()
                 );
             }
         }
     }
+    check(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration"),
+        "main.rs",
+    );
 }

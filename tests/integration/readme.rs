@@ -68,7 +68,9 @@ fn ci_runs_the_test_command_of_the_quick_start() {
 
 #[test]
 fn every_command_is_in_the_commands_table() {
-    let help = crate::test::run_in(&project_root(), &["--help".to_owned()]);
+    let help = crate::test::registry(&project_root())
+        .args(["--help"])
+        .output();
     assert_eq!(help.status, 0, "{}", help.report());
     let commands: Vec<&str> = help
         .stdout

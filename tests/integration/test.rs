@@ -1,28 +1,46 @@
 //! A builder that writes a registry to a temporary directory and runs the real binary in it,
 //! with a cleared environment.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 pub(crate) struct Test {
     dir: tempfile::TempDir,
-    args: Vec<String>,
 }
 
+/// What a run of the binary did.
 #[derive(Debug)]
 pub(crate) struct Output {
     pub(crate) status: i32,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
+    /// Where it ran, shown as `[TMP]` in a report.
+    dir: PathBuf,
 }
 
 impl Output {
-    /// Status, standard output and standard error, for a snapshot.
+    /// Status, standard output and standard error, for a snapshot: the directory the binary
+    /// ran in is shown as `[TMP]`, and the tool's version as `[VERSION]`.
     pub(crate) fn report(&self) -> String {
-        format!(
+        let report = format!(
             "status: {}\n----- stdout -----\n{}----- stderr -----\n{}",
             self.status, self.stdout, self.stderr
-        )
+        );
+        let mut report = report.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+        for dir in [
+            std::fs::canonicalize(&self.dir).ok(),
+            Some(self.dir.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let shown = dir.to_string_lossy().into_owned();
+            if shown.len() > 1 {
+                report = report.replace(&shown, "[TMP]");
+            }
+        }
+        report
     }
 }
 
@@ -33,7 +51,6 @@ impl Test {
     pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
-            args: Vec::new(),
         }
     }
 
@@ -49,44 +66,62 @@ impl Test {
         self
     }
 
-    pub(crate) fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
-        self.args.extend(args.into_iter().map(Into::into));
-        self
-    }
-
     pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub(crate) fn run(&self) -> Output {
-        run_in(self.dir.path(), &self.args)
+    /// Runs the binary in the test's directory with `args`.
+    pub(crate) fn run<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Output {
+        registry(self.path()).args(args).output()
     }
 }
 
-/// Runs the binary in `dir` with `args` and nothing else from the environment.
-pub(crate) fn run_in(dir: &Path, args: &[String]) -> Output {
-    run_with(dir, args, &[])
-}
-
-/// The binary in `dir` with `args` and, from the environment, only `PATH` and `env`.
-pub(crate) fn command(dir: &Path, args: &[String], env: &[(String, String)]) -> Command {
+/// A run of the binary in `dir`, with nothing from the environment but `PATH` and what
+/// [`Run::env`] adds.
+pub(crate) fn registry(dir: &Path) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_registry"));
     command
-        .args(args)
         .current_dir(dir)
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(key, value)| (key, value)));
-    command
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    Run {
+        command,
+        dir: dir.to_owned(),
+    }
 }
 
-/// Runs the binary in `dir` with `args`, and only `PATH` and `env` from the environment.
-pub(crate) fn run_with(dir: &Path, args: &[String], env: &[(String, String)]) -> Output {
-    let output = command(dir, args, env).output().unwrap();
-    Output {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
+/// A run of the binary, being set up.
+pub(crate) struct Run {
+    command: Command,
+    dir: PathBuf,
+}
+
+impl Run {
+    pub(crate) fn args<S: AsRef<OsStr>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.command.args(args);
+        self
+    }
+
+    pub(crate) fn envs(mut self, env: &[(String, String)]) -> Self {
+        self.command
+            .envs(env.iter().map(|(key, value)| (key, value)));
+        self
+    }
+
+    /// Runs it to the end.
+    pub(crate) fn output(mut self) -> Output {
+        let output = self.command.output().unwrap();
+        Output {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            dir: self.dir,
+        }
+    }
+
+    /// Starts it, with standard output and standard error as given.
+    pub(crate) fn spawn(mut self, stdout: Stdio, stderr: Stdio) -> Child {
+        self.command.stdout(stdout).stderr(stderr).spawn().unwrap()
     }
 }
 

@@ -2,18 +2,33 @@
 //! GitHub workflow commands for machines. Positions are resolved here, once, from the
 //! [`Sources`]; no other module formats a diagnostic.
 
+mod concise;
 mod full;
+mod github;
+mod json;
 
 use serde::Serialize;
 
 use super::{Diagnostic, Location, Severity};
-use crate::cli::Format;
 use crate::source::{LineIndex, Sources};
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Like rustc: the code, the message, a source snippet, and help.
+    Human,
+    /// One line a problem: `path:line:column: severity[code] message`.
+    Concise,
+    /// A JSON document: the problems and a summary.
+    Json,
+    /// GitHub Actions workflow commands, shown as annotations on the pull request.
+    Github,
+}
 
 /// A location resolved to a path and 1-based positions.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Position {
+pub(super) struct Position {
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
@@ -30,7 +45,7 @@ struct Position {
 }
 
 impl Position {
-    fn new(sources: &Sources, location: &Location) -> Self {
+    pub(super) fn new(sources: &Sources, location: &Location) -> Self {
         let path = match location {
             Location::Output { path } => path.clone(),
             other => sources.display_path(other.file().expect("registry locations have a file")),
@@ -68,7 +83,7 @@ impl Position {
     }
 
     /// `path:line:column`, or `path` when the position is unknown.
-    fn short(&self) -> String {
+    pub(super) fn short(&self) -> String {
         match (self.line, self.column) {
             (Some(line), Some(column)) => format!("{}:{line}:{column}", self.path),
             _ => self.path.clone(),
@@ -98,134 +113,76 @@ pub(crate) fn render(
             .collect(),
         Format::Concise => diagnostics
             .iter()
-            .map(|diagnostic| concise(diagnostic, sources))
+            .map(|diagnostic| concise::render(diagnostic, sources))
             .collect(),
-        Format::Json => json(diagnostics, sources),
+        Format::Json => json::render(diagnostics, sources),
         Format::Github => diagnostics
             .iter()
-            .map(|diagnostic| github(diagnostic, sources))
+            .map(|diagnostic| github::render(diagnostic, sources))
             .collect(),
     }
 }
 
-fn severity(severity: Severity) -> &'static str {
+pub(super) fn severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     }
 }
 
-fn concise(diagnostic: &Diagnostic, sources: &Sources) -> String {
-    let at = diagnostic
-        .primary
-        .as_ref()
-        .map(|label| Position::new(sources, &label.location).short() + ": ")
-        .unwrap_or_default();
-    format!(
-        "{at}{}[{}]: {}\n",
-        severity(diagnostic.severity),
-        diagnostic.code,
-        diagnostic.message
-    )
-}
+#[cfg(test)]
+pub(super) mod fixture {
+    //! One file and diagnostics on it, for the renderers' tests.
 
-fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    #[derive(Serialize)]
-    struct Label {
-        #[serde(flatten)]
-        position: Position,
-        message: String,
-    }
-    #[derive(Serialize)]
-    struct Entry<'a> {
-        code: String,
-        severity: Severity,
-        message: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        location: Option<Label>,
-        related: Vec<Label>,
-        notes: &'a [String],
-        #[serde(skip_serializing_if = "Option::is_none")]
-        help: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        diff: Option<&'a str>,
-    }
-    #[derive(Serialize)]
-    struct Report<'a> {
-        diagnostics: Vec<Entry<'a>>,
-        errors: usize,
-        warnings: usize,
-    }
-    let label = |label: &super::Label| Label {
-        position: Position::new(sources, &label.location),
-        message: label.message.clone(),
-    };
-    let report = Report {
-        diagnostics: diagnostics
-            .iter()
-            .map(|diagnostic| Entry {
-                code: diagnostic.code.to_string(),
-                severity: diagnostic.severity,
-                message: &diagnostic.message,
-                location: diagnostic.primary.as_ref().map(label),
-                related: diagnostic.secondary.iter().map(label).collect(),
-                notes: &diagnostic.notes,
-                help: diagnostic.help.as_deref(),
-                diff: diagnostic.attachment.as_deref(),
-            })
-            .collect(),
-        errors: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count(),
-        warnings: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count(),
-    };
-    serde_json::to_string_pretty(&report).expect("diagnostics serialize") + "\n"
-}
+    use std::sync::Arc;
 
-/// A GitHub Actions workflow command: an annotation on the file and line.
-fn github(diagnostic: &Diagnostic, sources: &Sources) -> String {
-    let escape_data = |text: &str| {
-        text.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let escape_property = |text: &str| escape_data(text).replace(':', "%3A").replace(',', "%2C");
-    let mut properties = Vec::new();
-    if let Some(label) = &diagnostic.primary {
-        let position = Position::new(sources, &label.location);
-        properties.push(format!("file={}", escape_property(&position.path)));
-        for (name, value) in [
-            ("line", position.line),
-            ("col", position.column),
-            ("endLine", position.end_line),
-            ("endColumn", position.end_column),
-        ] {
-            if let Some(value) = value {
-                properties.push(format!("{name}={value}"));
-            }
-        }
+    use crate::diagnostic::{Code, Diagnostic, Location};
+    use crate::model::{EntityId, Kind};
+    use crate::source::{Content, FileId, SourceFile, Sources};
+
+    pub(crate) fn sources() -> Sources {
+        Sources::new(
+            "registry".to_owned(),
+            vec![SourceFile {
+                path: "teams/payments.jsonnet".to_owned(),
+                content: Content::Text(Arc::from("{\n  name: 'payments',\n  parnt: 'x',\n}\n")),
+            }],
+        )
     }
-    properties.push(format!(
-        "title={}",
-        escape_property(&format!("registry {}", diagnostic.code))
-    ));
-    let mut message = diagnostic.message.clone();
-    for note in &diagnostic.notes {
-        message.push_str("\nnote: ");
-        message.push_str(note);
+
+    pub(crate) fn file() -> FileId {
+        sources().get("teams/payments.jsonnet").unwrap()
     }
-    if let Some(help) = &diagnostic.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
+
+    /// An error at a span, with a note and help; a warning on an entity's value.
+    pub(crate) fn diagnostics() -> Vec<Diagnostic> {
+        vec![
+            Diagnostic::error(
+                Code::SchemaViolation,
+                "team `payments` has an unknown field `parnt`",
+            )
+            .primary(
+                Location::Span {
+                    file: file(),
+                    range: 24..29,
+                },
+                "unknown field",
+            )
+            .note("a note, with a comma: and a colon")
+            .help("did you mean `parent`?"),
+            Diagnostic::new(
+                Code::UnknownFile,
+                crate::diagnostic::Severity::Warning,
+                "50% of it\nis wrong",
+            )
+            .primary(
+                Location::Entity {
+                    file: file(),
+                    entity: EntityId::new(Kind::Team, "payments"),
+                    pointer: "/members/0".to_owned(),
+                },
+                "here",
+            ),
+        ]
     }
-    format!(
-        "::{} {}::{}\n",
-        severity(diagnostic.severity),
-        properties.join(","),
-        escape_data(&message)
-    )
 }

@@ -6,12 +6,9 @@ use std::collections::BTreeMap;
 
 use strum::IntoEnumIterator;
 
-use super::{FileId, Sources};
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, suggest};
 use crate::model::{EntityId, Kind};
-
-/// The settings file at the registry root.
-pub(crate) const SETTINGS_FILE: &str = "registry.jsonnet";
+use crate::source::{FileId, SETTINGS_FILE, Sources};
 
 /// An entity's file.
 #[derive(Clone, Debug)]
@@ -22,19 +19,14 @@ pub(crate) struct EntityFile {
 
 /// The registry's files, by role.
 #[derive(Debug)]
-pub(crate) struct Layout {
+pub(super) struct Layout {
     /// One file per entity, ordered by id; the second file of a duplicate is left out.
-    pub(crate) entities: Vec<EntityFile>,
+    pub(super) entities: Vec<EntityFile>,
 }
 
 impl Layout {
     /// Sorts the files of `sources` by role; `library_paths` are directories that hold helpers.
-    pub(crate) fn new(
-        sources: &Sources,
-        library_paths: &[String],
-        sink: &mut Sink,
-    ) -> Option<Self> {
-        sources.get(SETTINGS_FILE)?;
+    pub(super) fn new(sources: &Sources, library_paths: &[String], sink: &mut Sink) -> Self {
         let mut entities: BTreeMap<EntityId, FileId> = BTreeMap::new();
         for (file, source) in sources.iter() {
             let path = source.path.as_str();
@@ -106,11 +98,11 @@ impl Layout {
                 _ => {}
             }
         }
-        Some(Self {
+        Self {
             entities: entities
                 .into_iter()
                 .map(|(id, file)| EntityFile { file, id })
                 .collect(),
-        })
+        }
     }
 }

@@ -7,11 +7,8 @@ use std::ops::Range;
 
 /// The span of the last key of `pointer` in `text`, searching keys in order.
 pub(crate) fn key(text: &str, pointer: &str) -> Option<Range<usize>> {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
+    let segments: Vec<String> = crate::pointer::segments(pointer)
         .filter(|segment| segment.parse::<usize>().is_err())
-        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
         .collect();
     let (last, parents) = segments.split_last()?;
     let mut from = 0;

@@ -1,0 +1,102 @@
+//! The stages in order, shared by every command: evaluate, validate, scan, link. Each stage
+//! reports into one [`Sink`] and the pipeline goes as far as it can. The result, a
+//! [`Compilation`], is only ever read: commands render outputs ([`crate::emit`]) from its
+//! graph, which it hands out only when the registry has no errors.
+
+use std::sync::Arc;
+
+use strum::IntoEnumIterator;
+
+use crate::Result;
+use crate::diagnostic::{Code, Diagnostic, Severity, Sink};
+use crate::evaluate::evaluate;
+use crate::graph::{Graph, link};
+use crate::model::{Kind, Settings};
+use crate::source::Sources;
+use crate::validate::{Schemas, validate};
+
+/// What a run of the pipeline found.
+pub(crate) struct Compilation {
+    sources: Arc<Sources>,
+    /// The linked registry, when the settings were usable; it may have errors.
+    graph: Option<Graph>,
+    /// Every problem, sorted, each once.
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    /// Runs every stage over `sources`.
+    pub(crate) fn new(sources: Arc<Sources>) -> Result<Self> {
+        let mut sink = Sink::default();
+        let evaluation = evaluate(&sources, &mut sink)?;
+        let registry = validate(evaluation, &sources, &mut sink);
+        let credential = registry
+            .as_ref()
+            .map_or(Some(Code::Credential.default_severity()), |registry| {
+                registry.settings.severity(Code::Credential)
+            });
+        if let Some(severity) = credential {
+            crate::scan::credentials(&sources, severity, &mut sink);
+        }
+        let graph = registry.map(|registry| link(registry, &sources, &mut sink));
+        Ok(Self {
+            sources,
+            graph,
+            diagnostics: sink.into_sorted(),
+        })
+    }
+
+    pub(crate) fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    pub(crate) fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub(crate) fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == severity)
+            .count()
+    }
+
+    /// The linked registry, when it has no errors: only then are outputs rendered.
+    pub(crate) fn graph(&self) -> Option<&Graph> {
+        self.graph
+            .as_ref()
+            .filter(|_| self.count(Severity::Error) == 0)
+    }
+
+    /// How many entities of each kind the registry declares, valid or not; `None` when the
+    /// settings are unusable.
+    pub(crate) fn counts(&self) -> Option<Vec<(Kind, usize)>> {
+        let registry = &self.graph.as_ref()?.registry;
+        Some(
+            Kind::iter()
+                .map(|kind| {
+                    let count = registry
+                        .entities
+                        .keys()
+                        .chain(registry.invalid.keys())
+                        .filter(|id| id.kind == kind)
+                        .count();
+                    (kind, count)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Evaluates and validates the settings file alone, for a command that needs nothing else;
+/// `None` when they are unusable.
+pub(crate) fn settings(sources: &Arc<Sources>) -> Result<Option<Settings>> {
+    let mut sink = Sink::default();
+    let value = crate::evaluate::settings(sources, &mut sink)?;
+    Ok(crate::validate::settings(
+        &value,
+        &Schemas::new(),
+        sources,
+        &mut sink,
+    ))
+}
