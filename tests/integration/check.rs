@@ -1,5 +1,7 @@
 //! `registry check` from the command line: exit codes, formats, options.
 
+use std::time::Duration;
+
 use crate::test::{Test, project_root, registry};
 
 const TEAM: &str =
@@ -7,7 +9,11 @@ const TEAM: &str =
 
 #[test]
 fn the_example_registry_checks_clean() {
-    let output = registry(&project_root()).args(["check"]).output();
+    let measured = registry(&project_root())
+        .args(["check"])
+        .measured(Duration::from_secs(300));
+    measured.assert_within(300.0, 1024);
+    let output = measured.output;
     assert_eq!(output.status, 0, "{}", output.report());
     assert!(
         output.stdout.ends_with(": no problems\n"),

@@ -2,8 +2,10 @@
 //! with a cleared environment.
 
 use std::ffi::OsStr;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub(crate) struct Test {
     dir: tempfile::TempDir,
@@ -119,10 +121,116 @@ impl Run {
         }
     }
 
+    /// Runs it to the end or until `limit` has passed (then it is killed), sampling the memory
+    /// of its whole process tree as it goes.
+    pub(crate) fn measured(self, limit: Duration) -> Measured {
+        let dir = self.dir.clone();
+        let started = Instant::now();
+        let mut child = self.spawn(Stdio::piped(), Stdio::piped());
+        let pipe = |mut reader: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = reader.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = pipe(Box::new(child.stdout.take().unwrap()));
+        let stderr = pipe(Box::new(child.stderr.take().unwrap()));
+        let mut peak_kib = 0;
+        let mut timed_out = false;
+        let status = loop {
+            peak_kib = peak_kib.max(tree_rss_kib(child.id()));
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > limit {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        Measured {
+            output: Output {
+                status: status.code().unwrap_or(-1),
+                stdout: text(stdout.join().unwrap()),
+                stderr: text(stderr.join().unwrap()),
+                dir,
+            },
+            seconds,
+            peak_mib: peak_kib / 1024,
+            timed_out,
+        }
+    }
+
     /// Starts it, with standard output and standard error as given.
     pub(crate) fn spawn(mut self, stdout: Stdio, stderr: Stdio) -> Child {
         self.command.stdout(stdout).stderr(stderr).spawn().unwrap()
     }
+}
+
+/// A run of the binary with its cost: how long it took and the most memory its processes held
+/// at once.
+#[derive(Debug)]
+pub(crate) struct Measured {
+    pub(crate) output: Output,
+    pub(crate) seconds: f64,
+    pub(crate) peak_mib: u64,
+    /// It was still running at the limit, and was killed.
+    pub(crate) timed_out: bool,
+}
+
+impl Measured {
+    /// Fails unless the run ended by itself within `seconds`, holding at most `mib` at once.
+    pub(crate) fn assert_within(&self, seconds: f64, mib: u64) {
+        assert!(
+            !self.timed_out && self.seconds <= seconds,
+            "took {:.1} s (limit {seconds} s){}\n{}",
+            self.seconds,
+            if self.timed_out { ", killed" } else { "" },
+            self.output.report()
+        );
+        assert!(
+            self.peak_mib <= mib,
+            "held {} MiB (limit {mib} MiB)\n{}",
+            self.peak_mib,
+            self.output.report()
+        );
+    }
+}
+
+/// The resident memory of process `pid` and all its descendants, in KiB (Linux).
+fn tree_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or(0)
+    };
+    let mut total = field("VmRSS:");
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children
+            .split_whitespace()
+            .filter_map(|child| child.parse().ok())
+        {
+            total += tree_rss_kib(child);
+        }
+    }
+    total.max(field("VmHWM:"))
 }
 
 /// The repository's root.

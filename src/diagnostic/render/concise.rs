@@ -1,4 +1,5 @@
-//! One line a diagnostic: `path:line:column: severity[code]: message`.
+//! One line a diagnostic: `path:line:column: severity[code]: message`, the message on that one
+//! line whatever it holds.
 
 use super::{Position, severity};
 use crate::diagnostic::Diagnostic;
@@ -14,7 +15,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources) -> String {
         "{at}{}[{}]: {}\n",
         severity(diagnostic.severity),
         diagnostic.code,
-        diagnostic.message
+        crate::text::shown(&diagnostic.message, usize::MAX)
     )
 }
 
@@ -34,7 +35,7 @@ mod tests {
             [
                 "registry/teams/payments.jsonnet:3:3: error[schema-violation]: team `payments` \
                  has an unknown field `parnt`\n",
-                "registry/teams/payments.jsonnet: warning[unknown-file]: 50% of it\nis wrong\n",
+                "registry/teams/payments.jsonnet: warning[unknown-file]: 50% of it\\nis wrong\n",
             ]
         );
     }
