@@ -30,13 +30,11 @@ pub(crate) fn unified_diff(old: &[u8], new: &[u8], path: &str) -> String {
 /// `max` characters with a note of how much is left out.
 pub(crate) fn shown(value: &str, max: usize) -> String {
     let mut out = String::with_capacity(value.len().min(max) + 16);
-    let mut count = 0;
-    for (index, character) in value.char_indices() {
+    for (count, (index, character)) in value.char_indices().enumerate() {
         if count == max {
             let _ = write!(out, "… ({} more bytes)", value.len() - index);
             return out;
         }
-        count += 1;
         match character {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
