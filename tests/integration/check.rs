@@ -11,7 +11,7 @@ const TEAM: &str =
 fn the_example_registry_checks_clean() {
     let measured = registry(&project_root())
         .args(["check"])
-        .measured(Duration::from_secs(300));
+        .measured(Duration::from_mins(5));
     measured.assert_within(300.0, 1024);
     let output = measured.output;
     assert_eq!(output.status, 0, "{}", output.report());
