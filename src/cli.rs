@@ -44,6 +44,163 @@ pub(crate) enum Command {
     Publish(PublishArgs),
     /// Read a publication back, check it against its hash, and print it.
     Fetch(FetchArgs),
+    /// Draw the entities and their relations as DOT, Mermaid or JSON: the whole registry, or
+    /// the neighbourhood of one entity.
+    Graph(GraphArgs),
+    /// Explain an entity (its owner, dependencies, dependents, where it runs, the generated
+    /// files it shapes) or a diagnostic code.
+    Explain(ExplainArgs),
+    /// Write a new entity file from the golden-path library, its references checked first.
+    New(NewArgs),
+    /// Write a static HTML catalog of the registry, which opens from the file system.
+    Site(SiteArgs),
+    /// Print a shell's completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page, of `registry` or of one command.
+    Man(ManArgs),
+    /// Print the JSON Schema of a kind, of the settings or of the blob, for editors.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    /// How to draw it.
+    #[arg(long, value_enum, default_value_t = crate::explore::GraphFormat::Dot)]
+    pub(crate) format: crate::explore::GraphFormat,
+
+    /// Draw only what is around this entity: `kind/name`, or a name no other kind uses.
+    #[arg(long, value_name = "ENTITY")]
+    pub(crate) focus: Option<String>,
+
+    /// How many relations away from the focus to go [default: no limit].
+    #[arg(long, value_name = "N", requires = "focus")]
+    pub(crate) depth: Option<usize>,
+
+    /// Which way to go from the focus: `down` to what it relies on (owner, clusters, project,
+    /// dependencies, parent team), `up` to what relies on it, or both.
+    #[arg(long, value_enum, default_value_t = crate::explore::Direction::Both, requires = "focus")]
+    pub(crate) direction: crate::explore::Direction,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// An entity (`kind/name`, or a name no other kind uses) or a diagnostic code
+    /// (`unknown-reference`); a code wins over a bare entity name.
+    #[arg(value_name = "ENTITY|CODE")]
+    pub(crate) subject: String,
+
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = crate::explore::ExplainFormat::Human)]
+    pub(crate) format: crate::explore::ExplainFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NewArgs {
+    #[command(subcommand)]
+    pub(crate) kind: NewKind,
+}
+
+/// One kind of entity to create, with the golden path's arguments.
+#[derive(Debug, Subcommand)]
+pub(crate) enum NewKind {
+    /// A team: `registry new team checkout-squad --parent commerce`.
+    Team {
+        /// Its name, a DNS label; the file is `teams/NAME.jsonnet`.
+        name: String,
+        /// What the team does.
+        #[arg(long)]
+        description: Option<String>,
+        /// Its parent team.
+        #[arg(long, value_name = "TEAM")]
+        parent: Option<String>,
+    },
+    /// A cloud project: `registry new project acme-sandbox --provider gcp --cloud-id ID
+    /// --environment development`.
+    Project {
+        /// Its name, a DNS label; the file is `projects/NAME.jsonnet`.
+        name: String,
+        /// The cloud provider.
+        #[arg(long, value_parser = ["gcp", "aws"])]
+        provider: String,
+        /// The GCP project id or the AWS account id.
+        #[arg(long, value_name = "ID")]
+        cloud_id: String,
+        /// `production`, `staging` or `development`.
+        #[arg(long, value_parser = ["production", "staging", "development"])]
+        environment: String,
+        /// The owning team [default: the library's, `platform`].
+        #[arg(long, value_name = "TEAM")]
+        owner: Option<String>,
+    },
+    /// A Kubernetes cluster: `registry new cluster prod-ap --project acme-prod --environment
+    /// production --region asia-southeast1`.
+    Cluster {
+        /// Its name, a DNS label; the file is `clusters/NAME.jsonnet`.
+        name: String,
+        /// The cloud project it runs in.
+        #[arg(long, value_name = "PROJECT")]
+        project: String,
+        /// `production`, `staging` or `development`.
+        #[arg(long, value_parser = ["production", "staging", "development"])]
+        environment: String,
+        /// The cloud region.
+        #[arg(long)]
+        region: String,
+    },
+    /// A service: `registry new service checkout --owner payments --tier 2`.
+    Service {
+        /// Its name, a DNS label; the file is `services/NAME.jsonnet`.
+        name: String,
+        /// The owning team.
+        #[arg(long, value_name = "TEAM")]
+        owner: String,
+        /// 1 is business-critical, 3 is best effort.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        tier: u8,
+        /// The language of its code.
+        #[arg(long, default_value = "go", value_parser = [
+            "go", "java", "kotlin", "python", "ruby", "rust", "scala", "typescript", "elixir", "other",
+        ])]
+        language: String,
+        /// What the service does.
+        #[arg(long)]
+        description: Option<String>,
+        /// A cluster to deploy to, with one replica (repeatable).
+        #[arg(long = "deploy", value_name = "CLUSTER")]
+        clusters: Vec<String>,
+        /// A service it calls (repeatable).
+        #[arg(long = "depends-on", value_name = "SERVICE")]
+        depends_on: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SiteArgs {
+    /// The directory to write the catalog to: created if missing; if it exists it must hold
+    /// nothing but a catalog this command wrote.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print [default: the page of `registry`, listing them all].
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// `team`, `project`, `cluster`, `service`, `settings`, or `registry` (the blob).
+    #[arg(value_name = "KIND", value_parser = ["team", "project", "cluster", "service", "settings", "registry"])]
+    pub(crate) kind: String,
 }
 
 #[derive(Debug, Args)]

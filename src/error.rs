@@ -50,7 +50,8 @@ pub(crate) enum Error {
     },
     #[error("`{url}` is not a usable store: {message}")]
     StoreUrl { url: String, message: String },
-    /// A publication refused: it would move `latest` back, or the store cannot be trusted.
+    /// A publication refused (it would move `latest` back, or the store cannot be trusted), or a
+    /// file that a command will not write over.
     #[error("{message}")]
     Refused {
         message: String,
@@ -59,6 +60,12 @@ pub(crate) enum Error {
     /// What a store holds does not match its hash or its record.
     #[error("`{url}` is corrupt: {message}")]
     Corrupt { url: String, message: String },
+    /// A name on the command line that names nothing, or more than one thing.
+    #[error("{message}")]
+    Lookup {
+        message: String,
+        help: Option<String>,
+    },
     #[error("`{prefix}` names more than one published commit: give more of it")]
     AmbiguousCommit { prefix: String },
     #[error("nothing is published at `{url}`")]
@@ -76,7 +83,9 @@ impl Error {
     /// found (1), anything else a failure to run (2).
     pub(crate) fn status(&self) -> crate::ExitStatus {
         match self {
-            Self::Refused { .. } | Self::Corrupt { .. } => crate::ExitStatus::Problems,
+            Self::Refused { .. } | Self::Corrupt { .. } | Self::Lookup { .. } => {
+                crate::ExitStatus::Problems
+            }
             _ => crate::ExitStatus::Failure,
         }
     }
@@ -84,7 +93,7 @@ impl Error {
     /// What to do about it, when there is something to say.
     pub(crate) fn help(&self) -> Option<&str> {
         match self {
-            Self::Refused { help, .. } => help.as_deref(),
+            Self::Refused { help, .. } | Self::Lookup { help, .. } => help.as_deref(),
             _ => None,
         }
     }

@@ -11,11 +11,12 @@
 //!
 //! [`compilation`] runs those stages in order. Around it: [`outdir`] compares the output
 //! directory with what was emitted (`check`) or brings it up to date (`build`); [`diff`]
-//! compares two compilations; [`store`] publishes and fetches the blob. [`command`] holds one
-//! file per verb, [`cli`] their arguments, [`workspace`] where they work; problems in a
-//! registry are [`diagnostic`]s, failures of the tool an [`Error`]; all output goes through
-//! [`output::Output`]. [`text`], [`pointer`] and [`atomic`] are small helpers shared by several
-//! stages.
+//! compares two compilations; [`store`] publishes and fetches the blob; [`explore`] answers
+//! questions about a compiled registry (graphs, explanations, the catalog site) and scaffolds
+//! new entities. [`command`] holds one file per verb, [`cli`] their arguments, [`workspace`]
+//! where they work; problems in a registry are [`diagnostic`]s, failures of the tool an
+//! [`Error`]; all output goes through [`output::Output`]. [`text`], [`pointer`] and [`atomic`]
+//! are small helpers shared by several stages.
 
 mod atomic;
 mod cli;
@@ -26,6 +27,7 @@ mod diff;
 mod emit;
 mod error;
 mod evaluate;
+mod explore;
 mod graph;
 mod model;
 mod outdir;

@@ -3,9 +3,15 @@
 
 mod build;
 mod check;
+mod completions;
 mod diff;
+mod explain;
 mod fetch;
+mod graph;
+mod new;
 mod publish;
+mod schema;
+mod site;
 
 use std::sync::Arc;
 
@@ -33,6 +39,13 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Publish(args) => publish::run(&workspace, &args, out),
         Command::Fetch(args) => fetch::run(&workspace, &args, out),
+        Command::Graph(args) => graph::run(&workspace, &args, out),
+        Command::Explain(args) => explain::run(&workspace, &args, out),
+        Command::New(args) => new::run(&workspace, &args, out),
+        Command::Site(args) => site::run(&workspace, &args, out),
+        Command::Completions(args) => completions::run(&args, out),
+        Command::Man(args) => completions::man(&args, out),
+        Command::Schema(args) => schema::run(&args, out),
     }
 }
 

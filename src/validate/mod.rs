@@ -11,6 +11,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub(crate) use self::schemas::FILES as SCHEMA_FILES;
 pub(crate) use self::schemas::Schemas;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, list, suggest};
 use crate::evaluate::{Evaluation, SettingsValue};
