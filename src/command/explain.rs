@@ -103,14 +103,18 @@ fn code_text(code: Code, format: ExplainFormat) -> String {
         text.push('\n');
         return text;
     }
-    let mut out = format!("{code} ({})\n\n", severity(code));
+    let level = match code.default_severity() {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = format!("{level}[{code}]\n\n");
     out.push_str(&wrap(&documentation(code)));
     if code.is_policy() {
-        let _ = writeln!(
-            out,
-            "\nIts severity is set in the settings: `policies: {{ '{code}': 'error' }}` (or \
-             'warning', or 'off')."
-        );
+        out.push('\n');
+        out.push_str(&wrap(&format!(
+            "A policy: the settings set its severity, `policies: {{ '{code}': 'error' }}` \
+             (or `'warning'`, or `'off'`)."
+        )));
     }
     if !steps.is_empty() {
         out.push_str("\nExample:\n");

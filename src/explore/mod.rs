@@ -258,7 +258,11 @@ pub(crate) fn find(registry: &Registry, query: &str) -> Result<EntityId, Error> 
             .ok()
             .or_else(|| Kind::from_dir(kind))
             .ok_or_else(|| Error::Lookup {
-                message: format!("`{}` is not a kind of entity", shown(kind, SHOWN)),
+                message: format!(
+                    "`{}` names no entity: `{}` is not a kind",
+                    shown(query, SHOWN),
+                    shown(kind, SHOWN)
+                ),
                 help: Some(
                     "write `team/NAME`, `project/NAME`, `cluster/NAME` or `service/NAME`"
                         .to_owned(),

@@ -97,6 +97,7 @@ svg.graph .edge.owner { stroke-dasharray: 5 3; stroke: var(--team-line); }
 svg.graph .label { font-size: 10px; fill: var(--muted); text-anchor: middle; }
 svg.definitions { position: absolute; }
 marker path { fill: #6b7280; }
+body.focused main > section, body.focused main > article:not(.current) { display: none; }
 [hidden] { display: none !important; }
 ";
 
@@ -136,11 +137,17 @@ const SCRIPT: &str = r"
       article.hidden = false;
       article.classList.add('current');
       document.body.setAttribute('data-current', id);
+      document.body.classList.add('focused');
+      window.scrollTo(0, 0);
     } else {
       document.body.removeAttribute('data-current');
+      document.body.classList.remove('focused');
     }
   }
-  input.addEventListener('input', apply);
+  input.addEventListener('input', function () {
+    if (location.hash) { history.replaceState(null, '', location.pathname + location.search); current(); }
+    apply();
+  });
   var query = new URLSearchParams(location.search).get('q');
   if (query) { input.value = query; }
   apply();

@@ -2,11 +2,16 @@
 
 mod build;
 mod check;
+mod completions;
 mod consumers;
 mod corpus;
 mod diff;
+mod explain;
+mod graph;
+mod new;
 mod publish;
 mod readme;
+mod site;
 mod stores;
 mod test;
 
