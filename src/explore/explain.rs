@@ -136,6 +136,7 @@ pub(crate) fn explain(
             });
         }
     }
+    relations.sort_by(|a, b| (a.relation, &a.entity).cmp(&(b.relation, &b.entity)));
     let reached = |steps: BTreeMap<&EntityId, Step>| -> Vec<Reached> {
         let mut reached: Vec<Reached> = steps
             .into_iter()
@@ -322,7 +323,11 @@ fn generated(outputs: &OutputSet, id: &EntityId) -> Vec<Shaped> {
 /// Terraform variable entries of a tfvars file, the entity's entry in the blob.
 fn creates(target: &Target, bytes: &[u8], id: &EntityId) -> Vec<String> {
     let path = target.path();
-    if path.ends_with(".yaml") || path.ends_with(".yml") {
+    let extension = std::path::Path::new(&path)
+        .extension()
+        .and_then(std::ffi::OsStr::to_str)
+        .unwrap_or_default();
+    if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml") {
         return manifests(bytes);
     }
     match target {
@@ -375,7 +380,7 @@ fn variables(bytes: &[u8], id: &EntityId) -> Vec<String> {
     let names = |entry: &Value| -> bool {
         entry.get(field).and_then(Value::as_str) == Some(id.name.as_str())
             || entry
-                .get(&format!("{field}s"))
+                .get(format!("{field}s"))
                 .and_then(Value::as_array)
                 .is_some_and(|list| list.iter().any(|item| item.as_str() == Some(&id.name)))
     };

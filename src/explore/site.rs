@@ -178,7 +178,7 @@ pub(crate) fn render(graph: &Graph, sources: &Sources, outputs: &OutputSet) -> S
         layout::DEFINITIONS
     );
     for kind in [Kind::Team, Kind::Project, Kind::Cluster, Kind::Service] {
-        let _ = writeln!(out, "<h2>{}s</h2>\n<ul>", kind);
+        let _ = writeln!(out, "<h2>{kind}s</h2>\n<ul>");
         for (_, explanation) in explanations.iter().filter(|(id, _)| id.kind == kind) {
             let _ = writeln!(
                 out,

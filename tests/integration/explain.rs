@@ -2,6 +2,8 @@
 //! generated files), misspelt and ambiguous names, and every diagnostic code's documentation
 //! with a worked example that is run here, with the real binary, to prove it true.
 
+use std::fmt::Write as _;
+
 use crate::test::{Test, project_root, registry};
 
 #[test]
@@ -119,7 +121,7 @@ fn a_code_is_explained_with_its_example() {
 /// written in Latin-1.
 fn run_example(steps: &[serde_json::Value]) -> (String, Vec<String>) {
     let test = Test::new();
-    let mut text = String::new();
+    let mut example = String::new();
     let mut outputs = Vec::new();
     for step in steps {
         if let Some(path) = step["file"].as_str() {
@@ -136,18 +138,20 @@ fn run_example(steps: &[serde_json::Value]) -> (String, Vec<String>) {
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
             std::fs::write(target, bytes).unwrap();
             match note {
-                Some(note) => text.push_str(&format!("-- {path} ({note}) --\n{body}")),
-                None => text.push_str(&format!("-- {path} --\n{body}")),
+                Some(note) => writeln!(example, "-- {path} ({note}) --").unwrap(),
+                None => writeln!(example, "-- {path} --").unwrap(),
             }
+            example.push_str(body);
         } else {
             let run = step["run"].as_str().unwrap();
             let args: Vec<&str> = run.split_whitespace().skip(1).collect();
             let output = registry(test.path()).args(&args).output();
-            text.push_str(&format!("-- $ {run} --\n{}", output.stdout));
+            writeln!(example, "-- $ {run} --").unwrap();
+            example.push_str(&output.stdout);
             outputs.push(output.stdout);
         }
     }
-    (text, outputs)
+    (example, outputs)
 }
 
 /// Every code has an example, and each example prints exactly what it says it prints. With

@@ -121,6 +121,7 @@ fn render_dot(dot_text: &str, dir: &Path) -> String {
 }
 
 #[test]
+#[allow(clippy::print_stdout)] // where the picture is, for whoever reads the test output
 fn the_whole_registry_renders_with_graphviz() {
     let text = graph(&["graph"]);
     let dir = tempfile::tempdir().unwrap();

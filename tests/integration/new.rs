@@ -29,10 +29,10 @@ fn a_service_from_the_golden_path_passes_check_after_build() {
         "2",
     ]);
     insta::assert_snapshot!(output.report());
-    let text =
+    let written =
         std::fs::read_to_string(test.path().join("registry/services/gift-cards.jsonnet")).unwrap();
-    assert!(text.lines().count() < 15, "{text}");
-    assert!(text.contains("import 'service.libsonnet'"));
+    assert!(written.lines().count() < 15, "{written}");
+    assert!(written.contains("import 'service.libsonnet'"));
     let stale = test.run(["check"]);
     assert_eq!(
         stale.status,

@@ -41,6 +41,7 @@ fn entities() -> Vec<String> {
     entities
 }
 
+#[allow(clippy::print_stdout)] // where the picture is, for whoever reads the test output
 fn screenshot(page: &str, name: &str) -> PathBuf {
     let png = project_root().join(format!("target/screenshots/{name}.png"));
     std::fs::create_dir_all(png.parent().unwrap()).unwrap();
