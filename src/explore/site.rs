@@ -138,7 +138,7 @@ const SCRIPT: &str = r"
       article.classList.add('current');
       document.body.setAttribute('data-current', id);
       document.body.classList.add('focused');
-      window.scrollTo(0, 0);
+      window.setTimeout(function () { window.scrollTo(0, 0); }, 0);
     } else {
       document.body.removeAttribute('data-current');
       document.body.classList.remove('focused');
