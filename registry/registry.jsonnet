@@ -21,6 +21,16 @@
     deprecated: ['development', 'staging', 'production'],
   },
 
+  // Namespaces the platform keeps for itself, and what removing a deployment from the
+  // registry does to it (the first rule that matches; the rest are pruned).
+  argocd: {
+    reservedNamespaces: ['cert-manager', 'ingress-nginx', 'monitoring'],
+    removal: [
+      { lifecycles: ['deprecated'], policy: 'keep' },
+      { tiers: [1], policy: 'confirm' },
+    ],
+  },
+
   annotations: {
     'acme.example/owner': 'platform',
     'acme.example/docs': 'https://backstage.acme.example/docs/platform-registry',

@@ -55,6 +55,9 @@ pub(crate) struct FieldChange {
 pub(crate) struct FileChange {
     pub(crate) path: String,
     pub(crate) change: Status,
+    /// What applying the change destroys in a cluster, one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) destructive: Vec<String>,
     #[serde(skip)]
     pub(crate) old: Option<Vec<u8>>,
     #[serde(skip)]
@@ -164,6 +167,7 @@ impl Diff {
             diff.files.push(FileChange {
                 path: path.clone(),
                 change,
+                destructive: crate::emit::destruction(before, after),
                 old: before.map(|file| file.bytes.clone()),
                 new: after.map(|file| file.bytes.clone()),
             });

@@ -92,6 +92,9 @@ fn human(diff: &Diff, unified: bool) -> String {
     );
     for file in &diff.files {
         let _ = writeln!(out, "{} {}", sign(file.change), file.path);
+        for reason in &file.destructive {
+            let _ = writeln!(out, "    destructive: {reason}");
+        }
         if unified {
             out.push_str(&unified_diff(file));
         }
@@ -162,6 +165,22 @@ fn markdown(diff: &Diff, unified: bool) -> String {
         "| clusters whose applications change | {} |",
         list(&impact.clusters)
     );
+    let destructive: Vec<&String> = diff
+        .files
+        .iter()
+        .flat_map(|file| &file.destructive)
+        .collect();
+    if !destructive.is_empty() {
+        let reasons: Vec<String> = destructive
+            .iter()
+            .map(|reason| reason.replace('|', "\\|"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| :warning: **destructive** | {} |",
+            reasons.join("<br>")
+        );
+    }
     if !impact.owners.is_empty() {
         let owners: Vec<String> = impact
             .owners
@@ -208,6 +227,9 @@ fn markdown(diff: &Diff, unified: bool) -> String {
     );
     for file in &diff.files {
         let _ = writeln!(out, "- {} `{}`", sign(file.change), file.path);
+        for reason in &file.destructive {
+            let _ = writeln!(out, "  - **destructive**: {reason}");
+        }
     }
     if unified {
         out.push_str("\n```diff\n");

@@ -30,12 +30,28 @@ pub(crate) enum Target {
     TerraformTeams,
     /// One cloud project's Terraform variables.
     TerraformProject { project: String },
-    /// The root Application of a cluster.
-    ArgoRoot { cluster: String },
+    /// An Argo CD's bootstrap: the roots' project and the root, applied once by hand.
+    ArgoBootstrap { argocd: String },
+    /// The project that creates the namespaces of the clusters an Argo CD manages.
+    ArgoNamespacesProject { argocd: String },
+    /// A cluster's Secret (when managed remotely) and its root, under its Argo CD's root.
+    ArgoCluster { argocd: String, cluster: String },
     /// A team's `AppProject` on a cluster.
-    ArgoProject { cluster: String, team: String },
+    ArgoProject {
+        argocd: String,
+        cluster: String,
+        team: String,
+    },
+    /// The Application that creates a cluster's namespaces.
+    ArgoNamespaces { argocd: String, cluster: String },
     /// A service's Application on a cluster.
-    ArgoApplication { cluster: String, service: String },
+    ArgoApplication {
+        argocd: String,
+        cluster: String,
+        service: String,
+    },
+    /// A cluster's namespaces and their quotas, which its namespaces Application syncs.
+    Namespaces { cluster: String },
 }
 
 impl Target {
@@ -48,13 +64,27 @@ impl Target {
             Self::TerraformProject { project } => {
                 format!("terraform/projects/{project}.auto.tfvars.json")
             }
-            Self::ArgoRoot { cluster } => format!("argocd/roots/{cluster}.yaml"),
-            Self::ArgoProject { cluster, team } => {
-                format!("argocd/clusters/{cluster}/projects/{team}.yaml")
+            Self::ArgoBootstrap { argocd } => format!("argocd/{argocd}/root/bootstrap.yaml"),
+            Self::ArgoNamespacesProject { argocd } => {
+                format!("argocd/{argocd}/root/namespaces.yaml")
             }
-            Self::ArgoApplication { cluster, service } => {
-                format!("argocd/clusters/{cluster}/apps/{service}.yaml")
+            Self::ArgoCluster { argocd, cluster } => {
+                format!("argocd/{argocd}/root/clusters/{cluster}.yaml")
             }
+            Self::ArgoProject {
+                argocd,
+                cluster,
+                team,
+            } => format!("argocd/{argocd}/clusters/{cluster}/projects/{team}.yaml"),
+            Self::ArgoNamespaces { argocd, cluster } => {
+                format!("argocd/{argocd}/clusters/{cluster}/namespaces.yaml")
+            }
+            Self::ArgoApplication {
+                argocd,
+                cluster,
+                service,
+            } => format!("argocd/{argocd}/clusters/{cluster}/apps/{service}.yaml"),
+            Self::Namespaces { cluster } => format!("kubernetes/{cluster}/namespaces.yaml"),
         }
     }
 
@@ -67,14 +97,35 @@ impl Target {
         }
     }
 
-    /// The cluster whose Argo CD applies this file.
+    /// The cluster this file deploys to or declares: for an Argo CD's own files, the cluster
+    /// it runs on.
     pub(crate) fn cluster(&self) -> Option<&str> {
         match self {
-            Self::ArgoRoot { cluster }
+            Self::ArgoBootstrap { argocd } | Self::ArgoNamespacesProject { argocd } => Some(argocd),
+            Self::ArgoCluster { cluster, .. }
             | Self::ArgoProject { cluster, .. }
-            | Self::ArgoApplication { cluster, .. } => Some(cluster),
+            | Self::ArgoNamespaces { cluster, .. }
+            | Self::ArgoApplication { cluster, .. }
+            | Self::Namespaces { cluster } => Some(cluster),
             _ => None,
         }
+    }
+
+    /// Whether the file holds Kubernetes objects that Argo CD applies.
+    fn is_kubernetes(&self) -> bool {
+        self.cluster().is_some()
+    }
+}
+
+/// What applying the change of one generated file from `before` to `after` destroys in a
+/// cluster (an Application or a Namespace removed, renamed or moved; an Application's
+/// project or destination changed), one sentence each; empty when nothing is.
+pub(crate) fn destruction(before: Option<&OutputFile>, after: Option<&OutputFile>) -> Vec<String> {
+    match before {
+        Some(before) if before.target.is_kubernetes() => {
+            argocd::destruction(Some(&before.bytes), after.map(|file| file.bytes.as_slice()))
+        }
+        _ => Vec::new(),
     }
 }
 

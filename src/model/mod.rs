@@ -1,16 +1,23 @@
 //! The registry's data model: the kinds of entity, their identifiers, their typed fields, and
 //! the settings. Types only; no stage logic lives here.
 
+mod argocd;
 mod entity;
 mod entity_id;
 mod kind;
 mod registry;
 mod settings;
 
-pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
+pub(crate) use argocd::{
+    IN_CLUSTER, IN_CLUSTER_NAME, LABEL_MAX, RELEASE_MAX, SYSTEM_NAMESPACES, Topology, names,
+};
+pub(crate) use entity::{
+    Cluster, ClusterAuth, DEFAULT_PATH, DEFAULT_REVISION, Deployment, Entity, Packaging, Project,
+    Service, Team,
+};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use registry::{Record, Registry};
 pub(crate) use settings::{
-    Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
+    Environment, Lifecycle, Removal, Settings, default_library_paths, settings_library_paths,
 };
