@@ -166,25 +166,15 @@ pub(crate) fn registry(dir: &Path, services: usize) {
     for fleet in 1..=fleets {
         let provider = PROVIDERS[(fleet - 1) % 3];
         let hub = format!("prod-f{fleet}-a");
-        for (suffix, environment) in [
-            ("prod", "production"),
-            ("prod", "production"),
-            ("stg", "staging"),
-            ("dev", "development"),
-        ]
-        .iter()
-        .enumerate()
-        .map(|(index, (short, environment))| {
-            let name = match index {
-                0 => hub.clone(),
-                1 => format!("prod-f{fleet}-b"),
-                _ => format!("{short}-f{fleet}"),
-            };
-            (name, *environment)
-        }) {
-            let own = suffix == hub || (fleet > 1 && environment == "development");
+        for (name, environment) in [
+            (hub.clone(), "production"),
+            (format!("prod-f{fleet}-b"), "production"),
+            (format!("stg-f{fleet}"), "staging"),
+            (format!("dev-f{fleet}"), "development"),
+        ] {
+            let own = name == hub || (fleet > 1 && environment == "development");
             clusters.push(Cluster {
-                name: suffix,
+                name,
                 environment,
                 provider,
                 fleet,
