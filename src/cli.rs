@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{EnumValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::render::Format;
@@ -20,8 +21,9 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "registry", global = true)]
     pub(crate) root: PathBuf,
 
-    /// When to color the output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    /// When to color the output (and this help).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true,
+          value_parser = EnumValueParser::<ColorChoice>::new().map(chosen))]
     pub(crate) color: ColorChoice,
 
     #[command(subcommand)]
@@ -122,6 +124,10 @@ pub(crate) struct DiffArgs {
     /// Exit with 1 when anything changed.
     #[arg(long)]
     pub(crate) exit_code: bool,
+
+    /// List every change, and every line of each unified diff.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,10 +138,6 @@ pub(crate) struct CheckArgs {
     /// The output directory [default: `generatedPath` beside the registry root].
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-
-    /// Show every stale file's whole diff, and every drifting file.
-    #[arg(long, short)]
-    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +160,17 @@ pub(crate) struct ReportArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+
+    /// List every problem, every drifting file and every stale file's whole diff.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+/// A parsed `--color`, made the process's choice at once: clap colors its help with it when
+/// `--help` comes later on the command line.
+fn chosen(choice: ColorChoice) -> ColorChoice {
+    crate::output::choose_color(choice);
+    choice
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -171,6 +171,7 @@ fn json_report() {
     let _: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     insta::assert_snapshot!(output.stdout, @r#"
     {
+      "apiVersion": "registry.dev/check/v1",
       "diagnostics": [
         {
           "code": "schema-violation",

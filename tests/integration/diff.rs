@@ -62,10 +62,10 @@ fn a_changed_field_and_its_impact() {
     entities: 0 added, 0 removed, 1 changed
     ~ service/ledger
         /tier: 2 → 1
+        depended on by: api
     generated files: 0 added, 0 removed, 1 changed
     ~ registry.json
-    dependents:
-        ledger: api, web
+    dependents (2): api, web
     ----- stderr -----
     ");
 }
@@ -254,6 +254,7 @@ fn markdown_for_a_pull_request() {
     | generated files | 0 added, 0 removed, 2 changed |
     | Terraform roots to plan | `teams` |
     | clusters whose applications change | none |
+    | services depending on a change (1) | `web` |
     | owner changes | `service/api: payments → risk` |
 
     <details><summary>Entities (2)</summary>
