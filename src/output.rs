@@ -12,6 +12,8 @@ use crate::cli::ColorChoice;
 
 pub(crate) struct Output {
     closed: bool,
+    /// Whether standard output is styled, as last decided.
+    styled: bool,
 }
 
 /// Makes `choice` the color choice of the whole process, clap's help and errors included.
@@ -27,16 +29,24 @@ pub(crate) fn choose_color(choice: ColorChoice) {
 
 impl Output {
     pub(crate) fn stdout() -> Self {
-        Self { closed: false }
+        Self {
+            closed: false,
+            styled: Self::decide(),
+        }
     }
 
     pub(crate) fn set_color(&mut self, color: ColorChoice) {
         choose_color(color);
+        self.styled = Self::decide();
+    }
+
+    fn decide() -> bool {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
     }
 
     /// Whether to style what goes to standard output.
     pub(crate) fn styled(&self) -> bool {
-        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+        self.styled
     }
 
     /// Writes `text` to standard output.

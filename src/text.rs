@@ -39,6 +39,9 @@ pub(crate) fn shown_lines(value: &str, max: usize) -> String {
 }
 
 fn escaped(value: &str, max: usize, kept: &[char]) -> String {
+    if value.len() <= max && value.bytes().all(|byte| matches!(byte, b' '..=b'~')) {
+        return value.to_owned();
+    }
     let mut out = String::with_capacity(value.len().min(max.saturating_mul(2)) + 16);
     for (count, (index, character)) in value.char_indices().enumerate() {
         if count == max {
@@ -67,6 +70,9 @@ pub(crate) fn escape_into(out: &mut String, character: char, kept: &[char]) {
 /// `value` cut after `max` characters with a note of how much is left out, but not escaped:
 /// for JSON, whose own escaping is enough.
 pub(crate) fn bounded(value: &str, max: usize) -> Cow<'_, str> {
+    if value.len() <= max {
+        return Cow::Borrowed(value);
+    }
     match value.char_indices().nth(max) {
         None => Cow::Borrowed(value),
         Some((index, _)) => Cow::Owned(format!(
@@ -131,7 +137,8 @@ pub(crate) fn inert_inline(text: String, escape: &str) -> String {
 /// only be inside strings; the document's meaning is unchanged.
 pub(crate) fn inert_json(text: String) -> String {
     let text = inert_inline(text, "\\u0023[");
-    if !text.chars().any(is_unsafe) {
+    // JSON escapes every ASCII control but DEL; the others are beyond ASCII.
+    if text.is_ascii() && !text.contains('\u{7f}') {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -190,61 +197,84 @@ pub(crate) fn cut_lines(text: &str, cut: Cut, more: &str) -> String {
     out
 }
 
-/// A writer that keeps at most a given number of bytes and then refuses, so that serializing
-/// a value of any size costs no more than the bound.
-pub(crate) struct Capped {
-    pub(crate) bytes: Vec<u8>,
-    limit: usize,
-    /// More was written than the limit.
-    pub(crate) overflowed: bool,
-}
-
-impl Capped {
-    pub(crate) fn new(limit: usize) -> Self {
-        Self {
-            bytes: Vec::new(),
-            limit,
-            overflowed: false,
-        }
-    }
-}
-
-impl std::io::Write for Capped {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let room = self.limit - self.bytes.len();
-        if buf.len() > room {
-            self.bytes.extend_from_slice(&buf[..room]);
-            self.overflowed = true;
-            return Err(std::io::Error::other("the bound is reached"));
-        }
-        self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The compact JSON text of `value`, at most `max` bytes of it, and whether it was cut.
+/// The compact JSON text of `value` (as `serde_json::to_string` writes it), at most `max`
+/// bytes of it, and whether it was cut. Costs no more than the bound, however large the value.
 pub(crate) fn json_prefix(value: &serde_json::Value, max: usize) -> (String, bool) {
-    let mut capped = Capped::new(max);
-    let _ = serde_json::to_writer(&mut capped, value);
-    let overflowed = capped.overflowed;
-    let mut bytes = capped.bytes;
-    // A cut can fall inside a character; drop its partial bytes.
-    while std::str::from_utf8(&bytes).is_err() {
-        bytes.pop();
+    let mut out = String::new();
+    let complete = json_into(value, &mut out, max);
+    if out.len() > max {
+        let mut end = max;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        return (out, true);
     }
-    (String::from_utf8(bytes).unwrap_or_default(), overflowed)
+    (out, !complete)
+}
+
+/// Appends the compact JSON text of `value` to `out` until `out` is longer than `max`;
+/// whether it was all written.
+fn json_into(value: &serde_json::Value, out: &mut String, max: usize) -> bool {
+    use serde_json::Value;
+    if out.len() > max {
+        return false;
+    }
+    match value {
+        Value::String(text) => {
+            let room = max + 1 - out.len();
+            let mut end = room.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let quoted = serde_json::Value::from(&text[..end]).to_string();
+            if end < text.len() {
+                out.push_str(&quoted[..quoted.len() - 1]);
+                return false;
+            }
+            out.push_str(&quoted);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                if !json_into(item, out, max) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => {
+            out.push('{');
+            for (index, (key, item)) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                if !json_into(&Value::String(key.clone()), out, max) {
+                    return false;
+                }
+                out.push(':');
+                if !json_into(item, out, max) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+    true
 }
 
 /// A JSON value shown on one line: its compact text, escaped and cut after `max`
 /// characters.
 pub(crate) fn json_shown(value: &serde_json::Value, max: usize) -> String {
     let (text, cut) = json_prefix(value, max.saturating_mul(4).max(16));
-    let mut shown = shown(&text, max);
-    if cut && !shown.ends_with("more bytes)") {
+    let mut characters = text.chars();
+    let head: String = characters.by_ref().take(max).collect();
+    let mut shown = shown(&head, usize::MAX);
+    if cut || characters.next().is_some() {
         shown.push('…');
     }
     shown
@@ -317,8 +347,22 @@ mod tests {
     fn json_values_are_shown_bounded() {
         assert_eq!(json_shown(&serde_json::json!("a\nb"), 20), "\"a\\nb\"");
         let big = serde_json::Value::String("x".repeat(1_000_000));
-        let shown = json_shown(&big, 10);
-        assert!(shown.len() < 40, "{shown}");
+        assert_eq!(json_shown(&big, 10), "\"xxxxxxxxx…");
+        assert_eq!(json_shown(&serde_json::json!([1, 2]), 5), "[1,2]");
+        assert_eq!(json_shown(&serde_json::json!([1, 2]), 4), "[1,2…");
+    }
+
+    #[test]
+    fn json_prefixes_are_the_start_of_the_compact_text() {
+        let value = serde_json::json!({ "a": [1, "x\ny", null], "b": { "c": true } });
+        let whole = value.to_string();
+        assert_eq!(super::json_prefix(&value, 1000), (whole.clone(), false));
+        for max in 0..whole.len() {
+            let (prefix, cut) = super::json_prefix(&value, max);
+            assert!(cut, "{max}");
+            assert!(prefix.len() <= max, "{max}: {prefix}");
+            assert!(whole.starts_with(&prefix), "{max}: {prefix}");
+        }
     }
 
     #[test]

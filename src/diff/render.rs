@@ -90,10 +90,15 @@ pub(crate) fn markdown_problems(sides: &[(String, String)]) -> String {
             "`registry check` shows them",
         );
         let fence = "`".repeat((longest_run(&text, '`') + 1).max(3));
+        let side = shown(side, NAME);
+        let mut characters = side.chars();
+        let side: String = characters
+            .next()
+            .map(|first| first.to_uppercase().chain(characters).collect())
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "{} has problems, so there is nothing to compare:\n\n{fence}text\n{text}\n{fence}\n\n",
-            shown(side, NAME)
+            "{side} has problems, so there is nothing to compare:\n\n{fence}text\n{text}\n{fence}\n\n"
         );
     }
     crate::text::inert(out)

@@ -5,14 +5,15 @@
 use std::ops::Range;
 
 /// Bytes between two counts of characters kept for columns.
-const CHECKPOINT: usize = 4096;
+const CHECKPOINT: usize = 1024;
 
 /// The start offset of every line of one text, and how many characters precede every
 /// [`CHECKPOINT`]th byte.
 #[derive(Debug)]
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
-    /// `chars[i]`: the characters that start before byte `i * CHECKPOINT`.
+    /// `chars[i]`: the characters that start before byte `i * CHECKPOINT`; empty when the
+    /// text is ASCII, each byte a character.
     chars: Vec<usize>,
 }
 
@@ -26,12 +27,15 @@ impl LineIndex {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(index, _)| index + 1))
             .collect();
-        let mut chars = Vec::with_capacity(text.len() / CHECKPOINT + 1);
-        let mut count = 0;
-        chars.push(0);
-        for chunk in text.as_bytes().chunks(CHECKPOINT) {
-            count += chunk.iter().filter(|byte| starts_char(**byte)).count();
-            chars.push(count);
+        let mut chars = Vec::new();
+        if !text.is_ascii() {
+            chars.reserve(text.len() / CHECKPOINT + 1);
+            let mut count = 0;
+            chars.push(0);
+            for chunk in text.as_bytes().chunks(CHECKPOINT) {
+                count += chunk.iter().filter(|byte| starts_char(**byte)).count();
+                chars.push(count);
+            }
         }
         Self { starts, chars }
     }
@@ -39,6 +43,9 @@ impl LineIndex {
     /// The characters of `text` that start before byte `offset`.
     fn chars_before(&self, text: &str, offset: usize) -> usize {
         let offset = offset.min(text.len());
+        if self.chars.is_empty() {
+            return offset;
+        }
         let checkpoint = offset / CHECKPOINT;
         let from = checkpoint * CHECKPOINT;
         self.chars[checkpoint]
@@ -103,6 +110,14 @@ mod tests {
         assert_eq!(index.line_range(text, 1), 3..6);
         assert_eq!(index.line_range(text, 2), 7..7);
         assert_eq!(index.line_range(text, 3), 8..9);
+    }
+
+    #[test]
+    fn ascii_columns_are_byte_offsets() {
+        let text = format!("{}\nab", "x".repeat(5000));
+        let index = LineIndex::new(&text);
+        assert_eq!(index.position(&text, 4000), (1, 4001));
+        assert_eq!(index.position(&text, 5002), (2, 2));
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
         Severity::Warning => Level::WARNING,
     };
     let code = diagnostic.code.to_string();
-    let title = shown_lines(&diagnostic.message, MESSAGE);
+    let title = shown(&diagnostic.message, MESSAGE);
     let mut group = Group::with_title(level.primary_title(title).id(code));
     let mut labels: Vec<(&Label, bool)> = Vec::new();
     if let Some(primary) = &diagnostic.primary {
@@ -52,7 +52,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
             files.push(file);
         }
     }
-    let mut fixes: Vec<(String, String)> = Vec::new();
+    let mut columns: Vec<(String, String)> = Vec::new();
     let empty = LineIndex::new("");
     for file in &files {
         let text = sources.text(*file).map_or("", |text| &**text);
@@ -71,7 +71,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
             .collect();
         for excerpt in excerpts(text, index, &spans) {
             if let Some(fix) = excerpt.fix {
-                fixes.push((format!("{path}:{}", fix.0), format!("{path}:{}", fix.1)));
+                columns.push((format!("{path}:{}", fix.0), format!("{path}:{}", fix.1)));
             }
             let mut snippet = Snippet::source(excerpt.source)
                 .line_start(excerpt.first_line)
@@ -99,7 +99,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
                         .line(line)
                         .char_column(column),
                 );
-                notes.push(shown_lines(&label.message, LABEL));
+                notes.push(shown(&label.message, LABEL));
             }
             Location::Entity {
                 file,
@@ -114,7 +114,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
                     "entity: {} at {}: {}",
                     shown(&entity.to_string(), LABEL),
                     shown(pointer, LABEL),
-                    shown_lines(&label.message, LABEL)
+                    shown(&label.message, LABEL)
                 ));
             }
             Location::File { file } => {
@@ -122,11 +122,11 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
                     &options.paths.file(sources, *file),
                     PATH,
                 )));
-                notes.push(shown_lines(&label.message, LABEL));
+                notes.push(shown(&label.message, LABEL));
             }
             Location::Output { path } => {
                 group = group.element(Origin::path(shown(&options.paths.output(path), PATH)));
-                notes.push(shown_lines(&label.message, LABEL));
+                notes.push(shown(&label.message, LABEL));
             }
         }
     }
@@ -148,7 +148,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
         group = group.element(Level::NOTE.message(note));
     }
     if let Some(help) = &diagnostic.help {
-        group = group.element(Level::HELP.message(shown_lines(help, MESSAGE)));
+        group = group.element(Level::HELP.message(shown(help, MESSAGE)));
     }
     let renderer = if options.styled {
         Renderer::styled()
@@ -157,7 +157,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
     };
     let mut text = renderer.render(&[group]);
     let mut from = 0;
-    for (wrong, right) in fixes {
+    for (wrong, right) in columns {
         if let Some(at) = text[from..].find(&wrong) {
             let at = from + at;
             text.replace_range(at..at + wrong.len(), &right);
@@ -388,6 +388,7 @@ fn excerpt(
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
     use std::sync::Arc;
 
     use super::super::{Options, fixture};
@@ -470,7 +471,10 @@ mod tests {
 
     #[test]
     fn distant_labels_get_snippets_of_their_own() {
-        let text: String = (0..1000).map(|line| format!("line {line}\n")).collect();
+        let text = (0..1000).fold(String::new(), |mut text, line| {
+            let _ = writeln!(text, "line {line}");
+            text
+        });
         let sources = one(&text);
         let file = sources.get("x.jsonnet").unwrap();
         let at = |line: usize| text.find(&format!("line {line}\n")).unwrap();

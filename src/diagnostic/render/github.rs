@@ -51,7 +51,7 @@ pub(super) fn render(diagnostic: &Diagnostic, sources: &Sources, options: &Optio
     }
     if let Some(help) = &diagnostic.help {
         message.push_str("\nhelp: ");
-        message.push_str(&shown_lines(help, MESSAGE));
+        message.push_str(&shown(help, MESSAGE));
     }
     format!(
         "::{} {}::{}\n",

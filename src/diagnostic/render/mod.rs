@@ -11,6 +11,8 @@ mod github;
 pub(crate) mod json;
 mod paths;
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 pub(crate) use self::paths::Paths;
@@ -197,10 +199,11 @@ pub(crate) fn render(
                 .collect();
             let omitted = diagnostics.len().saturating_sub(listed);
             if omitted > 0 {
-                out.push_str(&format!(
-                    "::notice title=registry::{omitted} more problems are not annotated; \
-                     `registry check` lists them all\n"
-                ));
+                let _ = writeln!(
+                    out,
+                    "::notice title=registry::{omitted} more problems are not annotated \
+                     (`--verbose` annotates them all)"
+                );
             }
             crate::text::inert_inline(out, "\\u{23}[")
         }
