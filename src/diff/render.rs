@@ -573,33 +573,125 @@ fn markdown_text(diff: &Diff, options: Options) -> String {
         out.push_str(&text);
     }
     if options.unified {
-        let diffs: Vec<String> = diff
-            .files
-            .iter()
-            .map(|file| unified_diff(file, UNIFIED, "`registry diff --unified` shows them") + "\n")
-            .collect();
-        let fence = "`".repeat(
-            diffs
-                .iter()
-                .map(|diff| longest_run(diff, '`') + 1)
-                .max()
-                .unwrap_or(0)
-                .max(3),
-        );
-        let _ = writeln!(out, "\n{fence}diff");
-        for (index, text) in diffs.iter().enumerate() {
-            if !fits(&out, text, limit) {
+        // Each file's diff while they fit; the fence is longer than any run of backticks in
+        // them.
+        let mut diffs = String::new();
+        for (index, file) in diff.files.iter().enumerate() {
+            let text = unified_diff(file, UNIFIED, "`registry diff --unified` shows them") + "\n";
+            if out.len() + diffs.len() + text.len() + 64 > limit {
                 let _ = writeln!(
-                    out,
+                    diffs,
                     "… {} more files' diffs left out (`registry diff --unified` shows them)",
-                    diffs.len() - index
+                    diff.files.len() - index
                 );
                 break;
             }
-            out.push_str(text);
+            diffs.push_str(&text);
         }
-        let _ = writeln!(out, "{fence}");
+        let fence = "`".repeat((longest_run(&diffs, '`') + 1).max(3));
+        let _ = write!(out, "\n{fence}diff\n{diffs}{fence}\n");
     }
     let _ = writeln!(out, "\n</details>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{Options, code, human, markdown, markdown_problems};
+    use crate::diff::{Diff, EntityChange, FieldChange, FileChange, Status};
+    use crate::model::Kind;
+
+    /// A diff of `count` entities and files, every name and value long and hostile.
+    fn huge(count: usize) -> Diff {
+        let name = |index: usize| format!("s{index}`|<details>\u{1b}[2J{}", "n".repeat(400));
+        let mut diff = Diff::default();
+        for index in 0..count {
+            diff.entities.push(EntityChange {
+                kind: Kind::Service,
+                name: name(index),
+                change: Status::Changed,
+                fields: (0..30)
+                    .map(|field| FieldChange {
+                        pointer: format!("/annotations/{field}\n::error::x"),
+                        old: Some(json!("o".repeat(2_000))),
+                        new: Some(json!({ "deep": ["```", "x".repeat(2_000)] })),
+                    })
+                    .collect(),
+                depended_on_by: (0..50).map(name).collect(),
+            });
+            diff.files.push(FileChange {
+                path: format!("argocd/clusters/{}.yaml", name(index)),
+                change: Status::Changed,
+                old: Some("```\na\n".repeat(1000).into_bytes()),
+                new: Some("```\nb\n".repeat(1000).into_bytes()),
+            });
+        }
+        diff.impact.dependents = (0..count).map(name).collect();
+        diff.impact.terraform = (0..count).map(name).collect();
+        diff.impact.owners = (0..count)
+            .map(|index| (name(index), (name(index), name(index + 1))))
+            .collect();
+        diff
+    }
+
+    #[test]
+    fn markdown_always_fits_a_comment() {
+        let diff = huge(300);
+        for verbose in [false, true] {
+            let text = markdown(
+                &diff,
+                Options {
+                    unified: true,
+                    verbose,
+                },
+            );
+            assert!(text.chars().count() < 65_536, "{}", text.len());
+            assert!(
+                text.ends_with("```\n\n</details>\n"),
+                "{}",
+                &text[text.len() - 300..]
+            );
+            assert!(text.contains("more entities"), "{text}");
+            assert!(!text.contains('\u{1b}'));
+            assert!(!text.lines().any(|line| line.trim_start().starts_with("::")));
+        }
+        let problems = markdown_problems(&[
+            ("the base".to_owned(), "x\n".repeat(1_000_000)),
+            ("the working tree".to_owned(), "```\n".repeat(100_000)),
+        ]);
+        assert!(problems.len() < 65_536, "{}", problems.len());
+        assert!(
+            problems.contains("\n````text\n```\n"),
+            "{}",
+            &problems[..2000]
+        );
+    }
+
+    #[test]
+    fn human_is_bounded_unless_verbose() {
+        let diff = huge(300);
+        let text = human(&diff, Options::default());
+        assert!(text.len() < 1_100_000, "{}", text.len());
+        assert!(text.contains("more entities (`--verbose` lists them all)"));
+        assert!(text.contains("… and 10 more fields"));
+        assert!(text.contains("and 30 more"));
+        let all = human(
+            &diff,
+            Options {
+                unified: false,
+                verbose: true,
+            },
+        );
+        assert_eq!(all.matches("\n~ service/").count(), 300);
+        assert!(!all.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn code_spans_hold_any_text() {
+        assert_eq!(code("a"), "`a`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`a``"), "``` `a`` ```");
+    }
 }
