@@ -215,7 +215,7 @@ fn hostile_change(size: usize) -> Test {
 
 #[test]
 fn hostile_values_in_every_diff_format() {
-    let test = hostile_change(20_000_000);
+    let test = hostile_change(100_000_000);
     for format in ["human", "markdown", "json"] {
         let measured = registry(test.path())
             .args(["diff", "--base", "HEAD", "--unified", "--format", format])
