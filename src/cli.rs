@@ -1,8 +1,7 @@
 //! The command line: global options and one [`Command`] variant per verb.
 
-use std::path::PathBuf;
-
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

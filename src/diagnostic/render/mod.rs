@@ -28,11 +28,12 @@ const LABEL: usize = 300;
 const NOTE: usize = 4000;
 /// Characters of a path shown at most.
 const PATH: usize = 500;
-/// Secondary labels and notes shown per diagnostic at most.
+/// Secondary labels shown per diagnostic at most.
 const MAX_LABELS: usize = 16;
+/// Notes shown per diagnostic at most.
 const MAX_NOTES: usize = 16;
 /// Diagnostics listed by the formats for people and by GitHub's without `--verbose`.
-pub(crate) const LISTED: usize = 100;
+const LISTED: usize = 100;
 /// Bytes of diagnostics printed by the human format without `--verbose`.
 const HUMAN_BYTES: usize = 1 << 20;
 /// How much of an attachment (a stale file's diff) is shown without `--verbose`; with it,
