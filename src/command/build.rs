@@ -11,7 +11,7 @@ use crate::{ExitStatus, Result};
 
 pub(crate) fn run(workspace: &Workspace, args: &BuildArgs, out: &mut Output) -> Result<ExitStatus> {
     let compilation = super::compile_dir(workspace)?;
-    let failed = super::report(&compilation, Vec::new(), &args.report, out);
+    let failed = super::report(workspace, &compilation, Vec::new(), &args.report, out);
     let Some(graph) = compilation.graph().filter(|_| !failed) else {
         return Ok(ExitStatus::Problems);
     };

@@ -17,8 +17,8 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
         emit_each(graph, &|part| comparison.part(part))?;
         drift = comparison
             .finish()
-            .diagnostics(&dir.to_string_lossy(), args.verbose);
+            .diagnostics(&dir.to_string_lossy(), args.report.verbose);
     }
-    let failed = super::report(&compilation, drift, &args.report, out);
+    let failed = super::report(workspace, &compilation, drift, &args.report, out);
     Ok(super::status(failed))
 }

@@ -28,7 +28,7 @@ pub(super) fn run(
         return Ok(ExitStatus::Clean);
     }
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = super::graph::linked(&compilation, out) else {
+    let Some(graph) = super::graph::linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let id = crate::explore::find(&graph.registry, &args.subject)?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::cli::{NewArgs, NewKind};
 use crate::compilation::Compilation;
-use crate::diagnostic::render::{Format, render};
+use crate::diagnostic::render::{Format, Options, Paths, render};
 use crate::diagnostic::{Severity, suggest};
 use crate::explore::scaffold::{Scaffold, is_name, scaffold, target};
 use crate::model::{EntityId, Kind, Registry};
@@ -33,7 +33,7 @@ pub(super) fn run(workspace: &Workspace, args: &NewArgs, out: &mut Output) -> Re
         });
     }
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = super::graph::linked(&compilation, out) else {
+    let Some(graph) = super::graph::linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let registry = &graph.registry;
@@ -151,12 +151,12 @@ fn verify(
     if problems.is_empty() {
         return Ok(());
     }
-    out.print(&render(
-        &problems,
-        with.sources(),
-        Format::Human,
-        out.styled(),
-    ));
+    let options = Options {
+        styled: out.styled(),
+        verbose: false,
+        paths: Paths::AsGiven,
+    };
+    out.print(&render(&problems, with.sources(), Format::Human, &options));
     Err(Error::Refused {
         message: format!(
             "the new {} `{}` would not be valid: nothing was written",

@@ -10,7 +10,7 @@ mod line_index;
 pub(crate) mod locate;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) use disk::read_dir;
 pub(crate) use git::Revision;
@@ -48,6 +48,8 @@ pub(crate) struct Sources {
     display_root: String,
     files: Vec<SourceFile>,
     by_path: HashMap<String, FileId>,
+    /// Each file's line index, built the first time a position in it is asked for.
+    line_indexes: Vec<OnceLock<LineIndex>>,
 }
 
 impl Sources {
@@ -59,10 +61,12 @@ impl Sources {
             .enumerate()
             .map(|(index, file)| (file.path.clone(), FileId(u32::try_from(index).unwrap())))
             .collect();
+        let line_indexes = files.iter().map(|_| OnceLock::new()).collect();
         Self {
             display_root,
             files,
             by_path,
+            line_indexes,
         }
     }
 
@@ -79,6 +83,18 @@ impl Sources {
             Content::Text(text) => Some(text),
             _ => None,
         }
+    }
+
+    /// The line index of a text file, built once however many positions are asked for.
+    pub(crate) fn line_index(&self, id: FileId) -> Option<&LineIndex> {
+        let text = self.text(id)?;
+        Some(self.line_indexes[id.0 as usize].get_or_init(|| LineIndex::new(text)))
+    }
+
+    /// The 1-based line and column of `offset` in a text file.
+    pub(crate) fn position(&self, id: FileId, offset: usize) -> Option<(usize, usize)> {
+        let text = self.text(id)?;
+        Some(self.line_index(id)?.position(text, offset))
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {

@@ -9,6 +9,7 @@ mod diff;
 mod explain;
 mod graph;
 mod new;
+mod hostile_output;
 mod publish;
 mod readme;
 mod site;
