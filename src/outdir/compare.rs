@@ -161,7 +161,7 @@ impl<'a> Comparison<'a> {
                     && (!atomic::is_temporary(super::file_name(path)) || *kind == Kind::TooDeep)
                     && !not_regular
                         .iter()
-                        .any(|above| path.starts_with(&format!("{above}/")))
+                        .any(|blocked| path == blocked || path.starts_with(&format!("{blocked}/")))
             })
             .map(|(path, kind)| (path.to_owned(), kind))
             .collect();
