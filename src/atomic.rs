@@ -47,6 +47,15 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Replaces the file `name` in the open directory `dir` with `bytes`.
 pub(crate) fn write_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io::Result<()> {
+    replace_at(dir, name, bytes)?;
+    rustix::fs::fsync(dir)?;
+    Ok(())
+}
+
+/// Replaces the file `name` in the open directory `dir` with `bytes`, the file flushed before
+/// it is renamed into place, but not the directory: a caller replacing many files in one
+/// directory flushes it once, after the last, and before it relies on any of them.
+pub(crate) fn replace_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io::Result<()> {
     let (temporary, file) = create_temporary(dir)?;
     let mut file = File::from(file);
     let written = (|| -> io::Result<()> {
@@ -59,7 +68,6 @@ pub(crate) fn write_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io::R
         file.sync_all()?;
         drop(file);
         rustix::fs::renameat(dir, &temporary, dir, name)?;
-        rustix::fs::fsync(dir)?;
         Ok(())
     })();
     if written.is_err() {

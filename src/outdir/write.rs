@@ -8,7 +8,7 @@
 //! Nothing is ever followed: a symbolic link or anything but a regular file where a file goes
 //! is reported and left alone, and nothing outside the directory is written or removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read as _, Write as _};
@@ -211,8 +211,13 @@ impl<'a> Writer<'a> {
             .filter(|(path, _)| *path != MANIFEST)
             .collect();
         self.journal(&journaled)?;
+        let mut by_dir: BTreeMap<&str, Vec<(&str, &[u8])>> = BTreeMap::new();
         for (path, bytes) in &changed {
-            self.replace(path, bytes)?;
+            let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            by_dir.entry(dir).or_default().push((path, bytes));
+        }
+        for files in by_dir.values() {
+            self.replace(files)?;
         }
         let mut state = self.state.lock().expect("no writer panics");
         state
@@ -288,20 +293,28 @@ impl<'a> Writer<'a> {
         file.sync_data().map_err(error)
     }
 
-    /// Replaces `path` with `bytes`, making the directories on the way.
-    fn replace(&self, path: &str, bytes: &[u8]) -> Result<()> {
-        let error = |source: std::io::Error| Error::WriteFile {
+    /// Replaces each of `files`, all in one directory, making the directories on the way;
+    /// then flushes that directory once.
+    fn replace(&self, files: &[(&str, &[u8])]) -> Result<()> {
+        let Some((first, _)) = files.first() else {
+            return Ok(());
+        };
+        let error = |path: &str, source: std::io::Error| Error::WriteFile {
             path: shown_path(self.dir.shown(), path).into(),
             source,
         };
-        let parent = open_parent(self.root.as_fd(), path, true).map_err(|errno| match errno {
+        let parent = open_parent(self.root.as_fd(), first, true).map_err(|errno| match errno {
             Errno::LOOP | Errno::NOTDIR => Error::OutsideOutput {
-                path: shown_path(self.dir.shown(), path).into(),
+                path: shown_path(self.dir.shown(), first).into(),
             },
-            errno => error(errno.into()),
+            errno => error(first, errno.into()),
         })?;
         let dir = parent.as_ref().map_or(self.root.as_fd(), |fd| fd.as_fd());
-        atomic::write_at(dir, OsStr::new(file_name(path)), bytes).map_err(error)
+        for (path, bytes) in files {
+            atomic::replace_at(dir, OsStr::new(file_name(path)), bytes)
+                .map_err(|source| error(path, source))?;
+        }
+        rustix::fs::fsync(dir).map_err(|errno| error(first, errno.into()))
     }
 
     /// Removes the files earlier builds recorded that this one does not produce, each only

@@ -6,6 +6,7 @@ mod consumers;
 mod corpus;
 mod diff;
 mod hostile_outdir;
+mod kill;
 mod publish;
 mod readme;
 mod stores;
