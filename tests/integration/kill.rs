@@ -206,34 +206,50 @@ fn assert_recovers(
     );
 }
 
-/// Runs `build` and kills it after `delay`, or, with `after_writing`, once it has started
-/// writing (its journal exists) and then `delay` more. Whether it was still running when
-/// killed.
-fn killed_build(dir: &Path, journal: &Path, delay: Duration, after_writing: bool) -> bool {
+/// How a build that may be killed went.
+struct Ran {
+    /// It was still running when killed.
+    killed: bool,
+    /// From its journal's appearance (its first write) to its end, when it ran to the end.
+    writing: Option<Duration>,
+}
+
+/// Runs `build` and, given `kill`, kills it after that delay, counted from its start or, with
+/// `after_writing`, from its first write (its journal appears).
+fn build(dir: &Path, journal: &Path, kill: Option<(Duration, bool)>) -> Ran {
     let mut child = registry(dir)
         .args(["build"])
         .spawn(Stdio::null(), Stdio::null());
-    let started = Instant::now();
-    if after_writing {
-        while !journal.exists() {
-            if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_mins(2) {
-                return false;
+    let mut deadline = kill
+        .filter(|(_, after_writing)| !after_writing)
+        .map(|(delay, _)| Instant::now() + delay);
+    let mut wrote = None;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "a build failed: {status}");
+            return Ran {
+                killed: false,
+                writing: wrote.map(|since: Instant| since.elapsed()),
+            };
+        }
+        if wrote.is_none() && journal.exists() {
+            let now = Instant::now();
+            wrote = Some(now);
+            if let Some((delay, true)) = kill {
+                deadline = Some(now + delay);
             }
-            std::thread::sleep(Duration::from_micros(200));
         }
-    }
-    let until = Instant::now() + delay;
-    while Instant::now() < until {
-        if child.try_wait().unwrap().is_some() {
-            return false;
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            // `kill` sends SIGKILL.
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            return Ran {
+                killed: status.code().is_none(),
+                writing: None,
+            };
         }
-        std::thread::sleep(Duration::from_micros(200));
+        std::thread::sleep(Duration::from_micros(100));
     }
-    // `kill` sends SIGKILL.
-    let running = child.try_wait().unwrap().is_none();
-    let _ = child.kill();
-    child.wait().unwrap();
-    running
 }
 
 #[test]
@@ -269,10 +285,9 @@ fn a_build_killed_at_any_moment_leaves_old_or_new_files_and_the_next_recovers() 
     // The first build into the real directory: everything is new, so writing takes longest.
     let mut current = 0;
     write_state(&root, Some(STATES - 1), current);
-    let started = Instant::now();
-    let first = registry(dir).args(["build"]).output();
-    assert_eq!(first.status, 0, "{}", first.report());
-    let writing = started.elapsed();
+    let writing = build(dir, &journal, None)
+        .writing
+        .expect("the first build writes");
 
     let mut kills = 0;
     let mut attempts = 0;
@@ -286,20 +301,20 @@ fn a_build_killed_at_any_moment_leaves_old_or_new_files_and_the_next_recovers() 
             (current + 1 + usize::try_from(random.below(STATES as u64 - 1)).unwrap()) % STATES;
         write_state(&root, Some(current), next);
         let (before, _) = snapshot(&generated);
-        // A quarter of the kills land anywhere in a build; the rest once it has started
-        // writing, where a kill can cut a file, a rename, a removal or the manifest.
+        // A quarter of the kills land anywhere in a build; the rest while it writes, where a
+        // kill can cut a file, a rename, a removal or the manifest.
         let after_writing = random.below(4) != 0;
-        let span = if after_writing { writing / 2 } else { whole };
+        let span = if after_writing { writing } else { whole };
         let delay = Duration::from_micros(random.below(u64::try_from(span.as_micros()).unwrap()));
         let context = format!(
             "seed {seed}, kill {kills} (state {current} -> {next}, {delay:?}{})",
             if after_writing {
-                " after writing began"
+                " after the first write"
             } else {
                 ""
             }
         );
-        if !killed_build(dir, &journal, delay, after_writing) {
+        if !build(dir, &journal, Some((delay, after_writing))).killed {
             // It finished first: the directory is the new state, whole.
             let (after, temporary) = snapshot(&generated);
             assert!(temporary.is_empty(), "{context}: {temporary:?}");
