@@ -734,6 +734,62 @@ fn builds_at_once_that_prune_the_same_file_all_succeed() {
     }
 }
 
+#[test]
+fn a_build_waits_for_the_directory_lock_and_a_check_for_the_build() {
+    let test = built();
+    let dir = test.path();
+    let generated = dir.join("generated");
+    std::fs::write(
+        dir.join("registry/teams/payments.jsonnet"),
+        TEAM.replace("Payments", "All payments"),
+    )
+    .unwrap();
+    let before = state(&generated);
+    for (command, status) in [("check", 1), ("build", 0)] {
+        let held = std::fs::File::open(&generated).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
+        let mut child = registry(dir)
+            .args([command])
+            .spawn(Stdio::null(), Stdio::null());
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{command} did not wait for the lock"
+        );
+        assert_eq!(
+            state(&generated),
+            before,
+            "{command} wrote under another's lock"
+        );
+        drop(held);
+        assert_eq!(child.wait().unwrap().code(), Some(status), "{command}");
+    }
+    assert_ne!(state(&generated), before);
+    assert_eq!(bounded(dir, ["check"]).status, 0);
+}
+
+#[test]
+fn a_reader_of_a_file_keeps_the_whole_old_version_while_a_build_replaces_it() {
+    use std::io::Read as _;
+    let test = built();
+    let dir = test.path();
+    let teams = dir.join("generated/terraform/teams.auto.tfvars.json");
+    let old = std::fs::read(&teams).unwrap();
+    let mut reader = std::fs::File::open(&teams).unwrap();
+    std::fs::write(
+        dir.join("registry/teams/payments.jsonnet"),
+        TEAM.replace("Payments", "All payments"),
+    )
+    .unwrap();
+    assert_eq!(bounded(dir, ["build"]).status, 0);
+    let mut seen = Vec::new();
+    reader.read_to_end(&mut seen).unwrap();
+    assert_eq!(seen, old, "the file was rewritten in place");
+    let new = std::fs::read(&teams).unwrap();
+    assert_ne!(new, old);
+    assert!(String::from_utf8(new).unwrap().contains("All payments"));
+}
+
 /// Runs the binary in `dir` under `umask`, which must succeed.
 fn with_umask(dir: &Path, umask: &str, args: &[&str]) {
     let binary = env!("CARGO_BIN_EXE_registry");
