@@ -111,10 +111,11 @@ impl<'a> Writer<'a> {
             },
             Some(kind) => recorded.problem = Some(format!("is {}", kind.noun())),
         }
+        let mut journal = Recorded::default();
         if self.journal.get_mut().expect("no writer panics").0
             && let Some(bytes) = self.read(JOURNAL)?
         {
-            recorded.journal(&bytes);
+            journal.journal(&bytes);
         }
         let manifest = shown_path(self.dir.shown(), MANIFEST);
         let mut diagnostics = Vec::new();
@@ -124,31 +125,16 @@ impl<'a> Writer<'a> {
                 format!("`{manifest}` {problem}, so nothing it lists was removed"),
             ));
         }
-        if !recorded.refused.is_empty() {
-            let count = recorded.refused.len();
-            let mut refused: Vec<String> = recorded
-                .refused
-                .iter()
-                .take(5)
-                .map(|path| crate::text::shown(path, 100))
-                .collect();
-            if count > 5 {
-                refused.push(format!("{} more", count - 5));
+        for (shown, refused) in [
+            (manifest, &recorded.refused),
+            (shown_path(self.dir.shown(), JOURNAL), &journal.refused),
+        ] {
+            if let Some(diagnostic) = refusal(&shown, refused) {
+                diagnostics.push(diagnostic);
             }
-            let (are, they) = if count == 1 {
-                ("is", "it is")
-            } else {
-                ("are", "they are")
-            };
-            diagnostics.push(kept(
-                &manifest,
-                format!(
-                    "`{manifest}` lists {} that {are} not inside the output directory, so \
-                     {they} ignored: {}",
-                    plural(count, "path"),
-                    list(&refused)
-                ),
-            ));
+        }
+        for (path, records) in journal.files {
+            recorded.files.entry(path).or_default().extend(records);
         }
         self.state
             .get_mut()
@@ -500,6 +486,36 @@ fn digest(file: File, size: u64) -> std::io::Result<String> {
 
 fn plural(count: usize, noun: &str) -> String {
     format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
+/// The warning for paths a manifest or journal lists that are not inside the output directory.
+fn refusal(shown: &str, refused: &[String]) -> Option<Diagnostic> {
+    let count = refused.len();
+    if count == 0 {
+        return None;
+    }
+    let mut listed: Vec<String> = refused
+        .iter()
+        .take(5)
+        .map(|path| crate::text::shown(path, 100))
+        .collect();
+    if count > 5 {
+        listed.push(format!("{} more", count - 5));
+    }
+    let (are, they) = if count == 1 {
+        ("is", "it is")
+    } else {
+        ("are", "they are")
+    };
+    Some(kept(
+        shown,
+        format!(
+            "`{shown}` lists {} that {are} not inside the output directory, so {they} \
+             ignored: {}",
+            plural(count, "path"),
+            list(&listed)
+        ),
+    ))
 }
 
 /// A warning that a file was kept.
