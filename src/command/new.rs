@@ -116,13 +116,7 @@ fn verify(
         .iter()
         .map(|(_, source)| SourceFile {
             path: source.path.clone(),
-            content: match &source.content {
-                Content::Text(text) => Content::Text(Arc::clone(text)),
-                Content::Binary(bytes) => Content::Binary(Arc::clone(bytes)),
-                Content::Escape { target } => Content::Escape {
-                    target: target.clone(),
-                },
-            },
+            content: source.content.clone(),
         })
         .collect();
     files.push(SourceFile {

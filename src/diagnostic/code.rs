@@ -95,13 +95,40 @@ pub(crate) enum Code {
     /// or a file was added by hand). Run `registry build`, which removes the files it
     /// generated before, and remove any other file by hand.
     GeneratedExtra,
+    /// A file or directory under the registry root that is never read: a FIFO, socket or
+    /// device (opening one could block or never end), a file larger than 16 MiB, a symbolic
+    /// link in a loop or to nothing, or a kind's directory (or a directory in one) that is a
+    /// symbolic link leading outside the root. Whatever it was meant to declare does not exist.
+    /// Replace it with a regular file or directory inside the root.
+    UnreadableFile,
+    /// A `libraryPaths` entry that cannot hold helpers: the registry root itself, a path
+    /// outside it, or a kind's directory or a directory inside one (its entity files would
+    /// silently become helpers and declare nothing). It is not used. Name a directory of
+    /// helpers inside the root, such as `lib`.
+    InvalidLibraryPath,
+    /// The output directory `generatedPath` names cannot be one the tool may own: it is the
+    /// registry root, inside it or above it, outside the repository, a symbolic link or reached
+    /// through one, not a directory, or it holds or is inside `.git`. Nothing is read or
+    /// written there. Set `generatedPath` to a directory of its own beside the registry root,
+    /// such as `generated`.
+    UnsafeOutputDir,
+    /// Where the registry writes a file, the output directory holds something other than a
+    /// regular file (a symbolic link, a FIFO, a socket, a device, a directory), or where it
+    /// writes a directory, something other than a directory. It is never followed, opened or
+    /// printed, and `build` leaves it alone. Remove it and run `registry build`.
+    GeneratedNotRegular,
+    /// `build` did not remove a file that an earlier build wrote and this one no longer
+    /// produces, because it cannot prove the file is still what it wrote: it was changed
+    /// since, is no longer a regular file, was recorded without a hash, or the manifest that
+    /// lists it is not one `build` wrote. Remove the file by hand if it is not needed.
+    GeneratedKept,
 }
 
 impl Code {
     /// The severity of a code that policies do not configure.
     pub(crate) fn default_severity(self) -> Severity {
         match self {
-            Self::UnknownFile => Severity::Warning,
+            Self::UnknownFile | Self::GeneratedKept => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -93,26 +93,56 @@ pub(crate) struct OutputSet {
     pub(crate) files: BTreeMap<String, OutputFile>,
 }
 
-/// The manifest: every other file and the entities that shape it.
-fn render_manifest(files: &BTreeMap<String, BTreeSet<EntityId>>) -> Vec<u8> {
+/// What the manifest records of one file.
+struct Listed {
+    entities: BTreeSet<EntityId>,
+    sha256: String,
+    size: usize,
+}
+
+/// The manifest: every other file, the entities that shape it, and its SHA-256 and size, so
+/// that `build` removes a file only while it is still what a build wrote.
+fn render_manifest(files: &BTreeMap<String, Listed>) -> Vec<u8> {
     #[derive(Serialize)]
     struct Manifest<'a> {
         #[serde(rename = "apiVersion")]
         api_version: &'a str,
-        files: BTreeMap<&'a str, Vec<String>>,
+        files: BTreeMap<&'a str, Entry<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        entities: Vec<String>,
+        sha256: &'a str,
+        size: usize,
     }
     json(&Manifest {
         api_version: API_VERSION,
         files: files
             .iter()
-            .map(|(path, entities)| {
+            .map(|(path, listed)| {
                 (
                     path.as_str(),
-                    entities.iter().map(ToString::to_string).collect(),
+                    Entry {
+                        entities: listed.entities.iter().map(ToString::to_string).collect(),
+                        sha256: &listed.sha256,
+                        size: listed.size,
+                    },
                 )
             })
             .collect(),
     })
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 impl OutputSet {
@@ -193,11 +223,21 @@ pub(crate) fn emit_each<E: Send>(
                             Job::Project(id) => terraform::project(graph, id, &mut part),
                             Job::Cluster(id) => argocd::emit(graph, id, &mut part),
                         }
-                        listed.lock().expect("no emitter panics").extend(
-                            part.files
-                                .iter()
-                                .map(|(path, file)| (path.clone(), file.entities.clone())),
-                        );
+                        let hashed: Vec<(String, Listed)> = part
+                            .files
+                            .iter()
+                            .map(|(path, file)| {
+                                (
+                                    path.clone(),
+                                    Listed {
+                                        entities: file.entities.clone(),
+                                        sha256: sha256(&file.bytes),
+                                        size: file.bytes.len(),
+                                    },
+                                )
+                            })
+                            .collect();
+                        listed.lock().expect("no emitter panics").extend(hashed);
                         if let Err(error) = consume(part) {
                             // Let the other workers stop too.
                             next.store(jobs.len(), Ordering::Relaxed);
