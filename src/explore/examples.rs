@@ -6,6 +6,26 @@ use crate::diagnostic::Code;
 
 /// Every example, by code, as written in `examples/<code>.txt`.
 const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "unreadable-file",
+        include_str!("examples/unreadable-file.txt"),
+    ),
+    (
+        "invalid-library-path",
+        include_str!("examples/invalid-library-path.txt"),
+    ),
+    (
+        "unsafe-output-dir",
+        include_str!("examples/unsafe-output-dir.txt"),
+    ),
+    (
+        "generated-not-regular",
+        include_str!("examples/generated-not-regular.txt"),
+    ),
+    (
+        "generated-kept",
+        include_str!("examples/generated-kept.txt"),
+    ),
     ("credential", include_str!("examples/credential.txt")),
     (
         "dependency-cycle",

@@ -136,7 +136,14 @@ fn run_example(steps: &[serde_json::Value]) -> (String, Vec<String>) {
             };
             let target = test.path().join(path);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(target, bytes).unwrap();
+            if note == Some("removed") {
+                std::fs::remove_file(&target).unwrap();
+            } else if note == Some("a symbolic link") {
+                let _ = std::fs::remove_file(&target);
+                std::os::unix::fs::symlink(body.trim_end(), &target).unwrap();
+            } else {
+                std::fs::write(target, bytes).unwrap();
+            }
             match note {
                 Some(note) => writeln!(example, "-- {path} ({note}) --").unwrap(),
                 None => writeln!(example, "-- {path} --").unwrap(),
