@@ -4,13 +4,15 @@
 mod entity;
 mod entity_id;
 mod kind;
+mod reference;
 mod registry;
 mod settings;
 
 pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
-pub(crate) use registry::{Record, Registry};
+pub(crate) use reference::{Reference, Relation, references};
+pub(crate) use registry::{Invalid, Record, Registry};
 pub(crate) use settings::{
     Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
 };

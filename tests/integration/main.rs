@@ -5,10 +5,13 @@ mod check;
 mod consumers;
 mod corpus;
 mod diff;
+mod linking;
+mod locate;
 mod publish;
 mod readme;
 mod stores;
 mod test;
+mod tools;
 
 /// Every `.rs` file here, and in each directory module here, is a module of this binary, so no
 /// test is silently left out.
