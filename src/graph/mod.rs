@@ -219,17 +219,18 @@ fn unknown(
             [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
             [] => String::new(),
         };
-        let owners: Vec<&str> = names
+        // The one service that has the database, cache or bucket depended on.
+        let holders: Vec<&EntityId> = names
             .others
             .get(&target.name)
             .into_iter()
             .flatten()
-            .filter(|(what, id)| what != "a member" && id.kind == Kind::Service)
-            .map(|(_, id)| id.name.as_str())
+            .map(|(_, id)| id)
+            .filter(|id| id.kind == target.kind && *id != from)
             .collect();
-        let instead = match (reference.relation, owners.as_slice()) {
-            (Relation::DependsOn, [owner]) if *owner != from.name => {
-                format!(": to use it, depend on `{owner}`")
+        let instead = match (reference.relation, holders.as_slice()) {
+            (Relation::DependsOn, [holder]) => {
+                format!(": to use it, depend on `{}`", holder.name)
             }
             _ => String::new(),
         };

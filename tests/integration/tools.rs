@@ -509,4 +509,20 @@ mod tests {
         assert!(out.contains("\"entities\": 9"), "{out}");
         assert!(out.contains("\"errors\": []"), "{out}");
     }
+
+    /// CI installs nothing itself and names no tool: it runs the tests, which provision
+    /// what they use, so a fresh machine and CI run the same thing.
+    #[test]
+    fn ci_leaves_the_tools_to_the_tests() {
+        let ci = std::fs::read_to_string(project_root().join(".ci/run")).unwrap();
+        for installer in [
+            "REGISTRY_TEST_",
+            "pip install",
+            "cargo install",
+            "apt-get",
+            "npm ",
+        ] {
+            assert!(!ci.contains(installer), ".ci/run mentions `{installer}`");
+        }
+    }
 }
