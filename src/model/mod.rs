@@ -1,5 +1,6 @@
-//! The registry's data model: the kinds of entity, their identifiers, their typed fields, and
-//! the settings. Types only; no stage logic lives here.
+//! The registry's data model: the kinds of entity, their identifiers, their typed fields, the
+//! fields by which each kind refers to others, and the settings. Types and that table only;
+//! no stage logic lives here.
 
 mod entity;
 mod entity_id;

@@ -479,4 +479,97 @@ mod tests {
         assert_eq!(tree.value(&json!({ "a": 1 }), "/a"), None);
         assert_eq!(string("x = 'a'", "a"), Some(4..7));
     }
+
+    /// Every value of every entity of the example registry: whatever is located is the value
+    /// (a string literal of that string, a number of that number, a field of that name), and
+    /// the helpers' named arguments and `dependsOn` lists are located.
+    #[test]
+    fn whatever_is_located_in_the_example_registry_is_right() {
+        fn leaves(value: &Value, pointer: String, out: &mut Vec<(String, Value)>) {
+            match value {
+                Value::Object(map) => {
+                    for (key, value) in map {
+                        leaves(value, crate::pointer::join(&pointer, key), out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (index, value) in items.iter().enumerate() {
+                        leaves(value, format!("{pointer}/{index}"), out);
+                    }
+                }
+                _ => {}
+            }
+            out.push((pointer, value.clone()));
+        }
+        fn file(dir: &std::path::Path, stem: &str) -> Option<std::path::PathBuf> {
+            for entry in std::fs::read_dir(dir).ok()?.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if let Some(found) = file(&path, stem) {
+                        return Some(found);
+                    }
+                } else if path.file_name().and_then(|name| name.to_str())
+                    == Some(&format!("{stem}.jsonnet"))
+                {
+                    return Some(path);
+                }
+            }
+            None
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let blob: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("generated/registry.json")).unwrap(),
+        )
+        .unwrap();
+        let (mut located, mut total) = (0, 0);
+        let mut kinds_located = std::collections::BTreeSet::new();
+        for kind in ["teams", "projects", "clusters", "services"] {
+            for (name, entity) in blob[kind].as_object().unwrap() {
+                let path = file(&root.join("registry").join(kind), name).unwrap();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let tree = Tree::parse(&text);
+                assert!(tree.root.is_some(), "{} is not parsed", path.display());
+                let value = &entity["spec"];
+                let mut all = Vec::new();
+                leaves(value, String::new(), &mut all);
+                for (pointer, leaf) in all {
+                    total += 1;
+                    let shown = format!("{}: {pointer}", path.display());
+                    if let Some(range) = tree.value(value, &pointer) {
+                        located += 1;
+                        kinds_located.insert(pointer.split('/').nth(1).unwrap_or("").to_owned());
+                        let written = &text[range];
+                        let last = crate::pointer::segments(&pointer).last().unwrap();
+                        let quoted = written.len() > 1
+                            && (written.starts_with('\'') || written.starts_with('"'));
+                        if quoted {
+                            let string =
+                                jrsonnet_ir::unescape::unescape(&written[1..written.len() - 1]);
+                            assert_eq!(string.as_deref(), leaf.as_str(), "{shown}");
+                        } else if let Ok(number) = written.parse::<f64>() {
+                            assert_eq!(Some(number), leaf.as_f64(), "{shown}");
+                        } else if !matches!(written, "{" | "[" | "true" | "false" | "null") {
+                            // A value computed where its field is written: shown at the field.
+                            assert_eq!(written, last, "{shown}");
+                        }
+                    }
+                    if let Some(range) = tree.key(value, &pointer) {
+                        let last = crate::pointer::segments(&pointer).last().unwrap();
+                        let written = text[range].trim_matches(|c| c == '\'' || c == '"');
+                        assert!(
+                            last.parse::<usize>().is_ok() || written == last,
+                            "{shown}: the key is {written}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(located * 20 > total, "{located} of {total} located");
+        for field in ["owner", "dependsOn", "description", "tier"] {
+            assert!(
+                kinds_located.contains(field),
+                "no `{field}` located: {kinds_located:?}"
+            );
+        }
+    }
 }
