@@ -216,6 +216,7 @@ fn unknown(
         }
         let things = match shown_things.as_slice() {
             [one] => one.clone(),
+            [a, b] => format!("{a} and {b}"),
             [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
             [] => String::new(),
         };

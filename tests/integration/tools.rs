@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn provisions_garage() {
         let out = garage().run(["--version"]);
-        assert!(out.starts_with("garage v2.5.0"), "{out}");
+        assert!(out.starts_with("garage cargo:2.5.0 "), "{out}");
     }
 
     #[test]
