@@ -431,7 +431,10 @@ fn unsafe_diagnostic(
     };
     let location = sources
         .text(file)
-        .and_then(|text| locate::value(text, "/generatedPath", Some(generated)))
+        .and_then(|text| {
+            let settings = serde_json::json!({ "generatedPath": generated });
+            locate::Tree::parse(text).value(&settings, "/generatedPath")
+        })
         .map_or(Location::File { file }, |range| Location::Span {
             file,
             range,

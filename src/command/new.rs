@@ -38,7 +38,7 @@ pub(super) fn run(workspace: &Workspace, args: &NewArgs, out: &mut Output) -> Re
     };
     let registry = &graph.registry;
     let id = EntityId::new(kind, name);
-    if registry.exists(&id) {
+    if registry.file(&id).is_some() {
         return Err(Error::Refused {
             message: format!("{kind} `{name}` already exists"),
             help: Some("pick another name, or edit the existing file".to_owned()),

@@ -59,6 +59,11 @@ pub(crate) enum Code {
     /// An entity's `name` differs from its file stem. The file stem is the entity's identity;
     /// make the two equal.
     NameMismatch,
+    /// Two items of one list in an entity have the same name, and that name is their key in
+    /// the generated outputs: two members of a team with one login (logins ignore case), or
+    /// two ports, postgres databases, redis caches, buckets or node pools with one name. One
+    /// would silently replace the other. Rename or remove one.
+    DuplicateKey,
     /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
     /// a deployment's cluster, or a dependency. The help line names the nearest existing one.
     UnknownReference,

