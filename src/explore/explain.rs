@@ -119,8 +119,17 @@ pub(crate) fn explain(
     let record = &graph.registry.entities[id];
     let value: Value = serde_json::from_str(&record.json).unwrap_or(Value::Null);
     let text = sources.text(record.file).map_or("", |text| &**text);
+    // Where the name is written: found structurally, else the one literal of it in the file
+    // (a golden-path constructor takes it as its first argument), else the top.
+    let once = || {
+        let first = locate::string(text, &id.name)?;
+        locate::string(&text[first.end..], &id.name)
+            .is_none()
+            .then_some(first)
+    };
     let line = locate::Tree::parse(text)
         .value(&value, "/name")
+        .or_else(once)
         .map_or(1, |range| {
             LineIndex::new(text).position(text, range.start).0
         });
