@@ -198,24 +198,26 @@ fn a_hostile_output_directory_in_every_check_format() {
     assert_safe("verbose", &verbose.output, 64 * 1024, None);
 }
 
-/// A committed registry, then in the working tree an annotation of `size` bytes ending in
-/// hostile text.
-fn hostile_change(size: usize) -> Test {
-    let team = "{ name: 'payments', description: 'Payments', slack: '#payments', members: [], \
-                annotations: { note: importstr '../data/note.txt' } }\n";
+/// A committed registry, then in the working tree an annotation of about 100 MB ending in
+/// hostile text. No file may exceed the 16 MiB read limit, so the Jsonnet joins eight
+/// copies of a 12.5 MB file and appends the hostile text from another.
+fn hostile_change() -> Test {
+    let team = "local y = importstr '../data/note.txt';\n\
+                { name: 'payments', description: 'Payments', slack: '#payments', members: [], \
+                annotations: { note: y + y + y + y + y + y + y + y + importstr '../data/end.txt' } }\n";
     let test = Test::new()
         .file("registry/registry.jsonnet", SETTINGS)
         .file("registry/teams/payments.jsonnet", team)
-        .file("registry/data/note.txt", "short");
+        .file("registry/data/note.txt", "short")
+        .file("registry/data/end.txt", "");
     commit(test.path(), "base");
-    let mut note = "y".repeat(size);
-    note.push_str(HOSTILE);
-    test.file("registry/data/note.txt", note)
+    test.file("registry/data/note.txt", "y".repeat(12_500_000))
+        .file("registry/data/end.txt", HOSTILE)
 }
 
 #[test]
 fn hostile_values_in_every_diff_format() {
-    let test = hostile_change(100_000_000);
+    let test = hostile_change();
     for format in ["human", "markdown", "json"] {
         let measured = registry(test.path())
             .args(["diff", "--base", "HEAD", "--unified", "--format", format])
