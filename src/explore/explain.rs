@@ -106,6 +106,9 @@ fn inverse(relation: Relation) -> &'static str {
         Relation::Project => "holds",
         Relation::Cluster => "runs",
         Relation::DependsOn => "depended on by",
+        Relation::System => "holds",
+        Relation::ProvidesApi => "provided by",
+        Relation::ConsumesApi => "consumed by",
     }
 }
 
@@ -247,6 +250,27 @@ fn fields(entity: &Entity, value: &Value) -> Vec<Field> {
                 add("language", language.to_owned());
             }
             add("repo", service.repo.clone());
+            if service.component != crate::model::ComponentType::Service {
+                add("type", service.component.to_string());
+            }
+            if let Some(system) = &service.system {
+                add("system", system.clone());
+            }
+            if !service.provides_apis.is_empty() {
+                add("provides", service.provides_apis.join(", "));
+            }
+            if !service.consumes_apis.is_empty() {
+                add("consumes", service.consumes_apis.join(", "));
+            }
+        }
+        Entity::System(_) => {}
+        Entity::Api(api) => {
+            add("type", api.api_type.clone());
+            add("lifecycle", api.lifecycle.to_string());
+            if let Some(system) = &api.system {
+                add("system", system.clone());
+            }
+            add("definition", api.definition.clone());
         }
     }
     fields
@@ -260,6 +284,8 @@ fn owner(graph: &Graph, id: &EntityId, entity: &Entity) -> Option<Owner> {
         Entity::Team(_) => id.name.clone(),
         Entity::Project(project) => project.owner.clone(),
         Entity::Service(service) => service.owner.clone(),
+        Entity::System(system) => system.owner.clone(),
+        Entity::Api(api) => api.owner.clone(),
         Entity::Cluster(cluster) => registry.project(&cluster.project)?.owner.clone(),
     };
     let found = registry.team(&team)?;
@@ -376,6 +402,8 @@ fn variables(bytes: &[u8], id: &EntityId) -> Vec<String> {
         Kind::Team => "team",
         Kind::Cluster => "cluster",
         Kind::Project => "project",
+        Kind::System => "system",
+        Kind::Api => "api",
     };
     let names = |entry: &Value| -> bool {
         entry.get(field).and_then(Value::as_str) == Some(id.name.as_str())

@@ -38,6 +38,12 @@ pub(crate) enum Relation {
     Cluster,
     /// A service's dependency.
     DependsOn,
+    /// A service's or an API's system.
+    System,
+    /// An API a service implements.
+    ProvidesApi,
+    /// An API a service calls.
+    ConsumesApi,
 }
 
 /// The linked registry.
@@ -179,6 +185,37 @@ fn references(entity: &Entity) -> Vec<(Kind, (String, String, Relation))> {
                     Relation::DependsOn,
                 );
             }
+            if let Some(system) = &service.system {
+                add(Kind::System, "/system".to_owned(), system, Relation::System);
+            }
+            for (index, api) in service.provides_apis.iter().enumerate() {
+                add(
+                    Kind::Api,
+                    format!("/providesApis/{index}"),
+                    api,
+                    Relation::ProvidesApi,
+                );
+            }
+            for (index, api) in service.consumes_apis.iter().enumerate() {
+                add(
+                    Kind::Api,
+                    format!("/consumesApis/{index}"),
+                    api,
+                    Relation::ConsumesApi,
+                );
+            }
+        }
+        Entity::System(system) => add(
+            Kind::Team,
+            "/owner".to_owned(),
+            &system.owner,
+            Relation::Owner,
+        ),
+        Entity::Api(api) => {
+            add(Kind::Team, "/owner".to_owned(), &api.owner, Relation::Owner);
+            if let Some(system) = &api.system {
+                add(Kind::System, "/system".to_owned(), system, Relation::System);
+            }
         }
     }
     references
@@ -219,6 +256,9 @@ fn unknown(
         Relation::Project => "runs in an unknown project",
         Relation::Cluster => "deploys to an unknown cluster",
         Relation::DependsOn => "depends on an unknown service",
+        Relation::System => "belongs to an unknown system",
+        Relation::ProvidesApi => "provides an unknown API",
+        Relation::ConsumesApi => "consumes an unknown API",
     };
     let near = suggest(&target.name, names[&target.kind].iter().copied());
     let other_kind = Kind::iter()

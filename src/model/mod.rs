@@ -7,10 +7,14 @@ mod kind;
 mod registry;
 mod settings;
 
-pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
+pub(crate) use entity::{
+    Alert, Api, Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service,
+    System, Team,
+};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use registry::{Record, Registry};
 pub(crate) use settings::{
-    Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
+    Alerting, BusinessHours, Codeowners, Environment, Lifecycle, Settings, default_library_paths,
+    settings_library_paths,
 };
