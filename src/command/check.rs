@@ -18,6 +18,9 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
         drift = comparison
             .finish()
             .diagnostics(&dir.to_string_lossy(), args.verbose);
+        if let Some(codeowners) = super::codeowners(workspace, &compilation)? {
+            drift.extend(codeowners.drift());
+        }
     }
     let failed = super::report(&compilation, drift, &args.report, out);
     Ok(super::status(failed))

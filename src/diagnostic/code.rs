@@ -95,6 +95,12 @@ pub(crate) enum Code {
     /// or a file was added by hand). Run `registry build`, which removes the files it
     /// generated before, and remove any other file by hand.
     GeneratedExtra,
+    /// Where the settings put CODEOWNERS (`codeowners.path`, from the repository's root) there
+    /// is something `registry build` did not write: a file without its header, a directory, or
+    /// a symbolic link (there or on the way, never followed). Nothing is replaced. Move the
+    /// file's rules into the registry (each entity's `owner`, `codeowners` in the settings) and
+    /// delete it, or remove `codeowners` from the settings.
+    ForeignCodeowners,
 }
 
 impl Code {

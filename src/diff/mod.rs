@@ -72,6 +72,9 @@ pub(crate) struct Impact {
     pub(crate) clusters: Vec<String>,
     /// Entities whose owner changes: `kind/name` → (old, new).
     pub(crate) owners: BTreeMap<String, (String, String)>,
+    /// Who must review each changed entity: `kind/name` → its owner's handle, then the
+    /// handles of the owners of everything depending on it, directly or not.
+    pub(crate) reviewers: BTreeMap<String, Vec<String>>,
 }
 
 /// One side of a diff.
@@ -130,6 +133,15 @@ impl Diff {
                     diff.impact.dependents.insert(id.name.clone(), dependents);
                 }
             }
+            let graph = if status == Status::Removed {
+                base.graph
+            } else {
+                head.graph
+            };
+            let handles = reviewers(graph, id);
+            if !handles.is_empty() {
+                diff.impact.reviewers.insert(id.to_string(), handles);
+            }
             diff.entities.push(EntityChange {
                 kind: id.kind,
                 name: id.name.clone(),
@@ -176,6 +188,40 @@ impl Diff {
     pub(crate) fn is_empty(&self) -> bool {
         self.entities.is_empty() && self.files.is_empty()
     }
+}
+
+/// The handles of the owners of `id` and of everything that depends on it, directly or not
+/// (services on a cluster, clusters in a project, providers and consumers of an API): the
+/// owner first, then the others in order. Without `codeowners` in the settings, team names.
+fn reviewers(graph: &Graph, id: &EntityId) -> Vec<String> {
+    let handle = |team: String| match &graph.registry.settings.codeowners {
+        Some(codeowners) => codeowners.handle(&team),
+        None => format!("team/{team}"),
+    };
+    let owner = crate::emit::owner(graph, id);
+    let dependents = crate::explore::reach_by(
+        graph,
+        id,
+        None,
+        petgraph::Direction::Incoming,
+        |relation| {
+            matches!(
+                relation,
+                Relation::DependsOn
+                    | Relation::Cluster
+                    | Relation::Project
+                    | Relation::ProvidesApi
+                    | Relation::ConsumesApi
+            )
+        },
+    );
+    let others: BTreeSet<String> = dependents
+        .keys()
+        .filter_map(|dependent| crate::emit::owner(graph, dependent))
+        .filter(|team| Some(team) != owner.as_ref())
+        .map(handle)
+        .collect();
+    owner.map(handle).into_iter().chain(others).collect()
 }
 
 /// Every service that depends on `id`, directly or not, by name.

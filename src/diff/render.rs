@@ -162,6 +162,12 @@ fn markdown(diff: &Diff, unified: bool) -> String {
         "| clusters whose applications change | {} |",
         list(&impact.clusters)
     );
+    let reviewers: std::collections::BTreeSet<&String> =
+        impact.reviewers.values().flatten().collect();
+    if !reviewers.is_empty() {
+        let reviewers: Vec<String> = reviewers.into_iter().cloned().collect();
+        let _ = writeln!(out, "| reviewers | {} |", list(&reviewers));
+    }
     if !impact.owners.is_empty() {
         let owners: Vec<String> = impact
             .owners
@@ -198,6 +204,10 @@ fn markdown(diff: &Diff, unified: bool) -> String {
             .flatten();
         if let Some(dependents) = dependents {
             let _ = writeln!(out, "  - depended on by {}", list(dependents));
+        }
+        let id = format!("{}/{}", entity.kind, entity.name);
+        if let Some(reviewers) = impact.reviewers.get(&id) {
+            let _ = writeln!(out, "  - reviewers: {}", list(reviewers));
         }
     }
     let _ = writeln!(out, "\n</details>\n");

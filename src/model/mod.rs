@@ -8,13 +8,12 @@ mod registry;
 mod settings;
 
 pub(crate) use entity::{
-    Alert, Api, Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service,
-    System, Team,
+    Api, Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, System,
+    Team,
 };
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use registry::{Record, Registry};
 pub(crate) use settings::{
-    Alerting, BusinessHours, Codeowners, Environment, Lifecycle, Settings, default_library_paths,
-    settings_library_paths,
+    Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
 };

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Api, Cluster, Entity, EntityId, Kind, Project, Service, Settings, System, Team};
+use super::{Cluster, Entity, EntityId, Kind, Project, Service, Settings, Team};
 use crate::source::FileId;
 
 /// One valid entity: its file, its evaluated value (compact JSON: a registry's values held as
@@ -63,6 +63,5 @@ impl Registry {
     kind!(projects, project, Project, Project);
     kind!(clusters, cluster, Cluster, Cluster);
     kind!(services, service, Service, Service);
-    kind!(systems, system, System, System);
-    kind!(apis, api, Api, Api);
+
 }

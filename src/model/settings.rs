@@ -46,6 +46,8 @@ pub(crate) struct Settings {
     pub(crate) generated_path: String,
     #[serde(default)]
     pub(crate) publish: Publish,
+    #[serde(default = "default_library_paths")]
+    pub(crate) library_paths: Vec<String>,
     #[serde(default = "default_registry_path")]
     pub(crate) registry_path: String,
     pub(crate) codeowners: Option<Codeowners>,

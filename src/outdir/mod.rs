@@ -3,6 +3,7 @@
 //! removing only files an earlier build recorded in its manifest. Files are read one at a
 //! time, never the whole tree at once.
 
+mod codeowners;
 mod compare;
 mod write;
 
@@ -10,6 +11,7 @@ use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::path::Path;
 
+pub(crate) use codeowners::Codeowners;
 pub(crate) use compare::Comparison;
 pub(crate) use write::Writer;
 
