@@ -8,8 +8,7 @@ mod registry;
 mod settings;
 
 pub(crate) use entity::{
-    Api, Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, System,
-    Team,
+    Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team,
 };
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
