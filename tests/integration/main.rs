@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real registries, in one test binary.
 
+mod backstage;
 mod build;
 mod check;
 mod completions;
@@ -8,6 +9,7 @@ mod corpus;
 mod diff;
 mod explain;
 mod graph;
+mod monitoring;
 mod new;
 mod publish;
 mod readme;
