@@ -58,7 +58,13 @@ pub(crate) fn emit(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
         "# GitHub applies the last pattern that matches a file.\n"
     );
     let _ = writeln!(out, "# The registry: its library, its settings, and anything else.");
-    let _ = writeln!(out, "{registry}/ {platform}");
+    // A registry at the repository's root owns all of it.
+    let everything = if registry.is_empty() {
+        "*".to_owned()
+    } else {
+        format!("{registry}/")
+    };
+    let _ = writeln!(out, "{everything} {platform}");
     for library in &settings.library_paths {
         let library = library.trim_end_matches('/');
         if literal(library) {

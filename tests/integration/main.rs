@@ -3,6 +3,7 @@
 mod backstage;
 mod build;
 mod check;
+mod codeowners;
 mod completions;
 mod consumers;
 mod corpus;
