@@ -24,7 +24,8 @@ use super::Severity;
 #[strum(serialize_all = "kebab-case")]
 pub(crate) enum Code {
     /// A file where the registry expects none: a `.jsonnet` file outside `teams/`, `projects/`,
-    /// `clusters/`, `services/` and the library, or a data file in a kind's directory. It is
+    /// `clusters/`, `services/`, `systems/`, `apis/` and the library, or a data file in a kind's
+    /// directory. It is
     /// not evaluated, so whatever it was meant to declare does not exist. Move it into the
     /// right directory, rename it to `.jsonnet`, or make it a `.libsonnet` helper.
     UnknownFile,
@@ -60,7 +61,8 @@ pub(crate) enum Code {
     /// make the two equal.
     NameMismatch,
     /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
-    /// a deployment's cluster, or a dependency. The help line names the nearest existing one.
+    /// a deployment's cluster, a dependency, a system, or an API provided or consumed. The help
+    /// line names the nearest existing one.
     UnknownReference,
     /// Services depend on each other in a cycle, so none of them can be started, rolled out or
     /// reasoned about first. Remove one dependency of the cycle.
@@ -81,8 +83,10 @@ pub(crate) enum Code {
     /// or a token of a forge or chat tool. Every file under the root is scanned. Revoke it, and
     /// reference secrets through your secret manager instead.
     Credential,
-    /// Two outputs would be the same file: a service deploys to one cluster twice, so it would
-    /// need two Applications of one name. Merge the deployments.
+    /// Two outputs would be one: a service deploys to one cluster twice (two Applications of one
+    /// name), declares two alerts of one name (Prometheus reports duplicate rules), or two
+    /// resources of one kind and name (one Terraform key and catalog entity for both). Merge
+    /// the deployments, or rename one of the two.
     EmitConflict,
     /// A generated file differs from what the registry produces: `generated/` was edited by
     /// hand, or the registry changed without a rebuild. Run `registry build` and commit the

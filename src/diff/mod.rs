@@ -199,12 +199,8 @@ fn reviewers(graph: &Graph, id: &EntityId) -> Vec<String> {
         None => format!("team/{team}"),
     };
     let owner = crate::emit::owner(graph, id);
-    let dependents = crate::explore::reach_by(
-        graph,
-        id,
-        None,
-        petgraph::Direction::Incoming,
-        |relation| {
+    let dependents =
+        crate::explore::reach_by(graph, id, None, petgraph::Direction::Incoming, |relation| {
             matches!(
                 relation,
                 Relation::DependsOn
@@ -213,8 +209,7 @@ fn reviewers(graph: &Graph, id: &EntityId) -> Vec<String> {
                     | Relation::ProvidesApi
                     | Relation::ConsumesApi
             )
-        },
-    );
+        });
     let others: BTreeSet<String> = dependents
         .keys()
         .filter_map(|dependent| crate::emit::owner(graph, dependent))

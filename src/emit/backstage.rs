@@ -146,7 +146,10 @@ fn bounded(name: String) -> String {
         return name;
     }
     let digest = sha2::Sha256::digest(name.as_bytes());
-    let hash: String = digest[..4].iter().map(|byte| format!("{byte:02x}")).collect();
+    let hash: String = digest[..4]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     let keep = name[..MAX_NAME - hash.len() - 1].trim_end_matches(['-', '.', '_']);
     format!("{keep}-{hash}")
 }
@@ -165,10 +168,10 @@ fn resource_ref(base: &str, kind: &str) -> String {
 fn dns_label(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= MAX_NAME
-        && text
-            .split('-')
-            .filter(|run| !run.is_empty())
-            .all(|run| run.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && text.split('-').filter(|run| !run.is_empty()).all(|run| {
+            run.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
         && !text.starts_with('-')
         && !text.ends_with('-')
 }
@@ -368,10 +371,7 @@ fn description(json: &str) -> Option<String> {
 }
 
 /// Derived annotations, with the entity's own over them.
-fn with_own<const N: usize>(
-    json: &str,
-    derived: [(&str, String); N],
-) -> BTreeMap<String, String> {
+fn with_own<const N: usize>(json: &str, derived: [(&str, String); N]) -> BTreeMap<String, String> {
     let mut annotations: BTreeMap<String, String> = derived
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value))
@@ -557,10 +557,7 @@ fn service(
         resource(&database.name, "postgres", title, "database");
     }
     for cache in &service.resources.redis {
-        let title = format!(
-            "{} {} (Redis, {} GB)",
-            id.name, cache.name, cache.memory_gb
-        );
+        let title = format!("{} {} (Redis, {} GB)", id.name, cache.name, cache.memory_gb);
         resource(&cache.name, "redis", title, "cache");
     }
     for bucket in &service.resources.buckets {

@@ -57,7 +57,10 @@ pub(crate) fn emit(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
         out,
         "# GitHub applies the last pattern that matches a file.\n"
     );
-    let _ = writeln!(out, "# The registry: its library, its settings, and anything else.");
+    let _ = writeln!(
+        out,
+        "# The registry: its library, its settings, and anything else."
+    );
     // A registry at the repository's root owns all of it.
     let everything = if registry.is_empty() {
         "*".to_owned()

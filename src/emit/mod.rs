@@ -261,9 +261,9 @@ pub(crate) fn emit_each<E: Send>(
     ]
     .into_iter()
     .chain(Kind::iter().map(Job::Backstage))
-        .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
-        .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
-        .collect();
+    .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
+    .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
+    .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
     let listed = std::sync::Mutex::new(BTreeMap::new());

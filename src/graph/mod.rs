@@ -2,6 +2,7 @@
 //! dangling references (with the nearest name), cycles (with their full path), and runs the
 //! policies. Output: a [`Graph`] over the [`Registry`]; it reads no files.
 
+mod conflict;
 mod cycle;
 mod policy;
 
@@ -123,6 +124,7 @@ pub(crate) fn link(registry: Registry, sources: &Sources, sink: &mut Sink) -> Gr
     };
     cycle::check(&graph, sources, sink);
     policy::check(&graph, sources, sink);
+    conflict::check(&graph, sources, sink);
     graph
 }
 

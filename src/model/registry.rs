@@ -63,5 +63,4 @@ impl Registry {
     kind!(projects, project, Project, Project);
     kind!(clusters, cluster, Cluster, Cluster);
     kind!(services, service, Service, Service);
-
 }

@@ -194,11 +194,9 @@ impl Codeowners {
                 help: None,
             });
         }
-        crate::atomic::write(&self.path, &self.file.bytes).map_err(|source| {
-            Error::WriteFile {
-                path: self.path.clone(),
-                source,
-            }
+        crate::atomic::write(&self.path, &self.file.bytes).map_err(|source| Error::WriteFile {
+            path: self.path.clone(),
+            source,
         })?;
         Ok(true)
     }
@@ -229,13 +227,14 @@ fn inspect(repository: &Path, relative: &str) -> Result<Found> {
     }
     at.push(last);
     match std::fs::symlink_metadata(&at) {
-        Ok(metadata) if metadata.file_type().is_symlink() => {
-            Ok(Found::Foreign("a symbolic link"))
-        }
+        Ok(metadata) if metadata.file_type().is_symlink() => Ok(Found::Foreign("a symbolic link")),
         Ok(metadata) if !metadata.is_file() => Ok(Found::Foreign("not a file")),
         Ok(_) => {
             let bytes = std::fs::read(&at).map_err(|source| read(&at, source))?;
-            let first = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();
+            let first = bytes
+                .split(|byte| *byte == b'\n')
+                .next()
+                .unwrap_or_default();
             if first == CODEOWNERS_HEADER.as_bytes() {
                 Ok(Found::Ours(bytes))
             } else {

@@ -35,7 +35,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         "system.schema.json",
         include_str!("../../schemas/system.schema.json"),
     ),
-    ("api.schema.json", include_str!("../../schemas/api.schema.json")),
+    (
+        "api.schema.json",
+        include_str!("../../schemas/api.schema.json"),
+    ),
 ];
 
 /// Where the schemas' `$id`s live.

@@ -22,7 +22,10 @@ fn node() -> PathBuf {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !harness.join("node_modules/@backstage/catalog-model").is_dir() {
+    if !harness
+        .join("node_modules/@backstage/catalog-model")
+        .is_dir()
+    {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&harness)
@@ -202,8 +205,5 @@ fn hostile_values_stay_valid_for_backstage() {
     for dropped in ["a..b/x", "a.-b/y", "evil.example"] {
         assert!(!api.contains(dropped), "{dropped} in\n{api}");
     }
-    assert!(
-        api.contains("url:https://git.example.com/a/b/c/"),
-        "{api}"
-    );
+    assert!(api.contains("url:https://git.example.com/a/b/c/"), "{api}");
 }

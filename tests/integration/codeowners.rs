@@ -36,7 +36,9 @@ fn parse(text: &str) -> Vec<Rule> {
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     match (pattern.first(), text.first()) {
         (None, None) => true,
-        (Some(b'*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
+        }
         (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
         (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
         _ => false,
@@ -108,9 +110,18 @@ fn matching_follows_githubs_rules() {
     assert!(matches("/docs/*", "docs/a.md"));
     assert!(!matches("/docs/*", "docs/a/b.md"));
     assert!(matches("/a/**/z", "a/b/c/z"));
-    assert!(matches("/registry/services/a.jsonnet", "registry/services/a.jsonnet"));
-    assert!(!matches("/registry/services/a.jsonnet", "registry/services/ab.jsonnet"));
-    assert!(!matches("/registry/services/a.jsonnet/", "registry/services/a.jsonnet"));
+    assert!(matches(
+        "/registry/services/a.jsonnet",
+        "registry/services/a.jsonnet"
+    ));
+    assert!(!matches(
+        "/registry/services/a.jsonnet",
+        "registry/services/ab.jsonnet"
+    ));
+    assert!(!matches(
+        "/registry/services/a.jsonnet/",
+        "registry/services/a.jsonnet"
+    ));
     let rules = parse("* @a\n/x/ @b\n/x/y @c\n/x/z\n");
     assert_eq!(owners(&rules, "q"), Some(&["@a".to_owned()][..]));
     assert_eq!(owners(&rules, "x/q"), Some(&["@b".to_owned()][..]));
@@ -131,9 +142,10 @@ fn every_registry_file_gets_its_owner_and_the_last_match_wins() {
     let root = project_root();
     let text = std::fs::read_to_string(root.join(".github/CODEOWNERS")).unwrap();
     let rules = parse(&text);
-    let blob: Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("generated/registry.json")).unwrap())
-            .unwrap();
+    let blob: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("generated/registry.json")).unwrap(),
+    )
+    .unwrap();
     let handle = |team: &str| format!("@acme/{team}");
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
     for (kind, entities) in blob.as_object().unwrap() {
@@ -175,10 +187,19 @@ fn every_registry_file_gets_its_owner_and_the_last_match_wins() {
         assert_eq!(owners(&rules, &path), Some(&[][..]), "{path}");
     }
     // The order matters: the registry-wide rule comes first, so an entity's own rule wins.
-    let first = rules.iter().position(|rule| rule.pattern == "/registry/").unwrap();
+    let first = rules
+        .iter()
+        .position(|rule| rule.pattern == "/registry/")
+        .unwrap();
     assert_eq!(first, 0);
-    assert_eq!(owners(&rules[..1], "registry/services/checkout.jsonnet"), Some(&["@acme/platform".to_owned()][..]));
-    assert_eq!(owners(&rules, "registry/services/checkout.jsonnet"), Some(&["@acme/commerce".to_owned()][..]));
+    assert_eq!(
+        owners(&rules[..1], "registry/services/checkout.jsonnet"),
+        Some(&["@acme/platform".to_owned()][..])
+    );
+    assert_eq!(
+        owners(&rules, "registry/services/checkout.jsonnet"),
+        Some(&["@acme/commerce".to_owned()][..])
+    );
 }
 
 const SETTINGS_WITH_CODEOWNERS: &str = "{ org: 'acme', repo: 'https://github.com/acme/platform.git', \
@@ -228,7 +249,13 @@ fn build_writes_codeowners_and_check_keeps_it_fresh() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     std::fs::remove_file(&path).unwrap();
     let check = test.run(["check", "--format", "concise"]);
-    assert!(check.stdout.contains("error[generated-missing]: `.github/CODEOWNERS` is missing"), "{}", check.report());
+    assert!(
+        check
+            .stdout
+            .contains("error[generated-missing]: `.github/CODEOWNERS` is missing"),
+        "{}",
+        check.report()
+    );
 }
 
 #[test]
@@ -251,7 +278,10 @@ fn build_never_replaces_a_hand_written_codeowners_nor_follows_a_link() {
         std::fs::read_to_string(test.path().join(".github/CODEOWNERS")).unwrap(),
         "* @someone\n"
     );
-    assert!(!test.path().join("generated").exists(), "build wrote outputs");
+    assert!(
+        !test.path().join("generated").exists(),
+        "build wrote outputs"
+    );
     assert_eq!(test.run(["check"]).status, 1);
 
     let linked = repository().file("elsewhere/CODEOWNERS", "* @someone\n");
@@ -263,18 +293,29 @@ fn build_never_replaces_a_hand_written_codeowners_nor_follows_a_link() {
     .unwrap();
     let output = linked.run(["build"]);
     assert_eq!(output.status, 1, "{}", output.report());
-    assert!(output.stdout.contains("is a symbolic link"), "{}", output.report());
+    assert!(
+        output.stdout.contains("is a symbolic link"),
+        "{}",
+        output.report()
+    );
     assert_eq!(
         std::fs::read_to_string(linked.path().join("elsewhere/CODEOWNERS")).unwrap(),
         "* @someone\n"
     );
 
     let through = repository().file("elsewhere/keep", "");
-    std::os::unix::fs::symlink(linked.path().join("elsewhere"), through.path().join(".github"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        linked.path().join("elsewhere"),
+        through.path().join(".github"),
+    )
+    .unwrap();
     let output = through.run(["build"]);
     assert_eq!(output.status, 1, "{}", output.report());
-    assert!(output.stdout.contains("inside a symbolic link"), "{}", output.report());
+    assert!(
+        output.stdout.contains("inside a symbolic link"),
+        "{}",
+        output.report()
+    );
     assert_eq!(
         std::fs::read_to_string(linked.path().join("elsewhere/CODEOWNERS")).unwrap(),
         "* @someone\n"
@@ -298,13 +339,16 @@ fn without_codeowners_in_the_settings_nothing_is_written_outside_the_output() {
 #[test]
 fn a_registry_not_where_the_settings_say_is_refused() {
     let test = Test::new()
-        .file(
-            "elsewhere/registry.jsonnet",
-            SETTINGS_WITH_CODEOWNERS,
-        )
+        .file("elsewhere/registry.jsonnet", SETTINGS_WITH_CODEOWNERS)
         .file("elsewhere/teams/payments.jsonnet", TEAM);
     let output = test.run(["--root", "elsewhere", "build"]);
     assert_eq!(output.status, 1, "{}", output.report());
-    assert!(output.stderr.contains("is not at `registry` in a repository"), "{}", output.report());
+    assert!(
+        output
+            .stderr
+            .contains("is not at `registry` in a repository"),
+        "{}",
+        output.report()
+    );
     assert!(!test.path().join(".github").exists());
 }

@@ -24,7 +24,9 @@ fn prometheus_tool(variable: &str, name: &str) -> PathBuf {
     }
     let dir = project_root().join("target/test-tools/prometheus");
     let path = dir.join("usr/bin").join(name);
-    let _guard = PROVISION.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = PROVISION
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if path.is_file() {
         return path;
     }
@@ -156,7 +158,10 @@ fn every_rule_group_passes_promtool_and_the_strict_crd_schema() {
                 .iter()
                 .map(|group| group["rules"].as_array().unwrap().len())
                 .sum();
-            assert!(output.contains(&format!("SUCCESS: {rules} rules found")), "{output}");
+            assert!(
+                output.contains(&format!("SUCCESS: {rules} rules found")),
+                "{output}"
+            );
             checked += 1;
         }
     }
@@ -290,14 +295,15 @@ fn amtool_accepts_the_configuration_and_routes_every_team() {
                 .map(|(key, value)| format!("{key}=\"{value}\""))
                 .collect()
         };
-        let ticket = routes(
-            &config,
-            &label(&[("team", team), ("severity", "ticket")]),
-        );
+        let ticket = routes(&config, &label(&[("team", team), ("severity", "ticket")]));
         assert_eq!(ticket, format!("{team}-slack"), "ticket of {team}");
         let staging = routes(
             &config,
-            &label(&[("team", team), ("severity", "page"), ("environment", "staging")]),
+            &label(&[
+                ("team", team),
+                ("severity", "page"),
+                ("environment", "staging"),
+            ]),
         );
         assert_eq!(staging, format!("{team}-slack"), "staging page of {team}");
         let page = routes(
@@ -351,5 +357,7 @@ fn a_team_without_a_rotation_is_paged_through_its_parent() {
     assert_eq!(page, "tools-slack,platform-on-call");
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(!text.contains("time_intervals"), "{text}");
-    assert!(text.contains("routing_key_file: /etc/alertmanager/secrets/pagerduty/platform-primary.key"));
+    assert!(
+        text.contains("routing_key_file: /etc/alertmanager/secrets/pagerduty/platform-primary.key")
+    );
 }
