@@ -1,6 +1,6 @@
 //! The Alertmanager configuration: a route per team, matched on the `team` label the rules
 //! carry, sending every alert of the team to its Slack channel and each production page to
-//! its on-call rotation (PagerDuty, by routing key); outside a `business-hours` rotation's
+//! its on-call rotation (`PagerDuty`, by routing key); outside a `business-hours` rotation's
 //! hours a page goes to the team's escalation instead. A team without a rotation is paged
 //! through its nearest parent that has one. Anything no team route takes goes to the default
 //! receiver. Secrets are never inlined: every receiver reads them from a file.

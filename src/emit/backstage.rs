@@ -7,6 +7,7 @@
 //! shortened with a hash so that they stay unique.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -146,10 +147,10 @@ fn bounded(name: String) -> String {
         return name;
     }
     let digest = sha2::Sha256::digest(name.as_bytes());
-    let hash: String = digest[..4]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hash = digest[..4].iter().fold(String::new(), |mut hash, byte| {
+        let _ = write!(hash, "{byte:02x}");
+        hash
+    });
     let keep = name[..MAX_NAME - hash.len() - 1].trim_end_matches(['-', '.', '_']);
     format!("{keep}-{hash}")
 }
@@ -348,7 +349,7 @@ pub(super) fn entities(graph: &Graph, kind: Kind, outputs: &mut OutputSet) {
                         ..Metadata::default()
                     },
                     spec: ApiSpec {
-                        api_type: api.api_type.clone(),
+                        api_type: api.kind.clone(),
                         lifecycle: api.lifecycle.to_string(),
                         owner: group(&api.owner),
                         system: api.system.clone(),

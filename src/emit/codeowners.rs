@@ -44,8 +44,10 @@ pub(crate) fn emit(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
         .registry_path
         .split('/')
         .filter(|part| *part != ".")
-        .map(|part| format!("/{part}"))
-        .collect::<String>();
+        .fold(String::new(), |mut path, part| {
+            let _ = write!(path, "/{part}");
+            path
+        });
     let platform = codeowners.platform.join(" ");
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}");

@@ -105,10 +105,9 @@ fn inverse(relation: Relation) -> &'static str {
         Relation::Parent => "parent of",
         Relation::Escalation => "escalation for",
         Relation::Owner => "owned by",
-        Relation::Project => "holds",
+        Relation::Project | Relation::System => "holds",
         Relation::Cluster => "runs",
         Relation::DependsOn => "depended on by",
-        Relation::System => "holds",
         Relation::ProvidesApi => "provided by",
         Relation::ConsumesApi => "consumed by",
     }
@@ -267,7 +266,7 @@ fn fields(entity: &Entity, value: &Value) -> Vec<Field> {
         }
         Entity::System(_) => {}
         Entity::Api(api) => {
-            add("type", api.api_type.clone());
+            add("type", api.kind.clone());
             add("lifecycle", api.lifecycle.to_string());
             if let Some(system) = &api.system {
                 add("system", system.clone());

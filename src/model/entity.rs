@@ -149,7 +149,7 @@ pub(crate) struct Api {
     pub(crate) description: String,
     pub(crate) owner: String,
     #[serde(rename = "type")]
-    pub(crate) api_type: String,
+    pub(crate) kind: String,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) system: Option<String>,
     pub(crate) definition: String,

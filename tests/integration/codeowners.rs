@@ -174,7 +174,7 @@ fn every_registry_file_gets_its_owner_and_the_last_match_wins() {
         match expected.get(&path) {
             Some(owner) => {
                 entity_files += 1;
-                assert_eq!(found, [owner.clone()], "{path}");
+                assert_eq!(found, std::slice::from_ref(owner), "{path}");
             }
             None => assert_eq!(found, ["@acme/platform".to_owned()], "{path}"),
         }
@@ -222,20 +222,20 @@ fn build_writes_codeowners_and_check_keeps_it_fresh() {
     let output = test.run(["build"]);
     assert_eq!(output.status, 0, "{}", output.report());
     let path = test.path().join(".github/CODEOWNERS");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let rules = parse(&text);
+    let written = std::fs::read_to_string(&path).unwrap();
+    let rules = parse(&written);
     assert_eq!(
         owners(&rules, "registry/services/nested/api.jsonnet"),
         Some(&["@acme/payments".to_owned()][..])
     );
     // A path with a space cannot be written exactly: it stays with the platform.
-    assert!(!text.contains("odd dir"), "{text}");
+    assert!(!written.contains("odd dir"), "{written}");
     assert_eq!(
         owners(&rules, "registry/services/odd dir/odd.jsonnet"),
         Some(&["@acme/platform".to_owned()][..])
     );
     assert_eq!(test.run(["check"]).status, 0);
-    std::fs::write(&path, text.replace("@acme/payments", "@acme/someone")).unwrap();
+    std::fs::write(&path, written.replace("@acme/payments", "@acme/someone")).unwrap();
     let check = test.run(["check", "--format", "concise"]);
     assert_eq!(check.status, 1);
     insta::assert_snapshot!(check.report(), @r"
@@ -246,7 +246,7 @@ fn build_writes_codeowners_and_check_keeps_it_fresh() {
     ----- stderr -----
     ");
     assert_eq!(test.run(["build"]).status, 0);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
     std::fs::remove_file(&path).unwrap();
     let check = test.run(["check", "--format", "concise"]);
     assert!(

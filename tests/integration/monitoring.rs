@@ -355,9 +355,10 @@ fn a_team_without_a_rotation_is_paged_through_its_parent() {
         ],
     );
     assert_eq!(page, "tools-slack,platform-on-call");
-    let text = std::fs::read_to_string(&config).unwrap();
-    assert!(!text.contains("time_intervals"), "{text}");
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(!written.contains("time_intervals"), "{written}");
     assert!(
-        text.contains("routing_key_file: /etc/alertmanager/secrets/pagerduty/platform-primary.key")
+        written
+            .contains("routing_key_file: /etc/alertmanager/secrets/pagerduty/platform-primary.key")
     );
 }
