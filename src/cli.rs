@@ -231,8 +231,9 @@ pub(crate) struct ManArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SchemaArgs {
-    /// `team`, `project`, `cluster`, `service`, `settings`, or `registry` (the blob).
-    #[arg(value_name = "KIND", value_parser = ["team", "project", "cluster", "service", "settings", "registry"])]
+    /// `team`, `project`, `cluster`, `service`, `system`, `api`, `settings`, or `registry` (the
+    /// blob).
+    #[arg(value_name = "KIND", value_parser = ["team", "project", "cluster", "service", "system", "api", "settings", "registry"])]
     pub(crate) kind: String,
 }
 

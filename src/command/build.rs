@@ -1,11 +1,12 @@
 //! `registry build`: writes the generated files when the registry has no errors, and nothing
-//! at all when it has; then reports what it could not write or remove.
+//! at all when it has; then CODEOWNERS, when the settings ask for it and the file there is
+//! this tool's; then reports what it could not write or remove.
 
 use crate::cli::BuildArgs;
 use crate::diagnostic::Severity;
 use crate::diagnostic::render::Format;
 use crate::emit::emit_each;
-use crate::outdir::Writer;
+use crate::outdir::{Codeowners, Writer};
 use crate::output::Output;
 use crate::workspace::Workspace;
 use crate::{ExitStatus, Result};
@@ -13,8 +14,16 @@ use crate::{ExitStatus, Result};
 pub(crate) fn run(workspace: &Workspace, args: &BuildArgs, out: &mut Output) -> Result<ExitStatus> {
     let compilation = super::compile_dir(workspace)?;
     let denied = args.report.deny_warnings && compilation.count(Severity::Warning) > 0;
-    let Some(graph) = compilation.graph().filter(|_| !denied) else {
-        super::report(workspace, &compilation, Vec::new(), &args.report, out);
+    let codeowners = super::codeowners(workspace, &compilation)?;
+    let problems = codeowners
+        .as_ref()
+        .map(Codeowners::problems)
+        .unwrap_or_default();
+    let Some(graph) = compilation
+        .graph()
+        .filter(|_| !denied && problems.is_empty())
+    else {
+        super::report(workspace, &compilation, problems, &args.report, out);
         return Ok(ExitStatus::Problems);
     };
     let dir = match workspace.output_dir(
@@ -36,7 +45,12 @@ pub(crate) fn run(workspace: &Workspace, args: &BuildArgs, out: &mut Output) -> 
     };
     let writer = Writer::new(&dir)?;
     emit_each(graph, &|part| writer.part(part))?;
-    let written = writer.finish()?;
+    let mut written = writer.finish()?;
+    if let Some(codeowners) = &codeowners
+        && codeowners.write()?
+    {
+        written.files.push(codeowners.shown().to_owned());
+    }
     let failed = super::report(
         workspace,
         &compilation,

@@ -24,6 +24,9 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
             }
             Err(diagnostic) => drift.push(*diagnostic),
         }
+        if let Some(codeowners) = super::codeowners(workspace, &compilation)? {
+            drift.extend(codeowners.drift());
+        }
     }
     let failed = super::report(workspace, &compilation, drift, &args.report, out);
     Ok(super::status(failed))

@@ -11,7 +11,7 @@ use crate::cli::{DiffArgs, ReportArgs};
 use crate::compilation::Compilation;
 use crate::diagnostic::render::{Format, Options as Rendering, json, render};
 use crate::diff::{self, Diff, DiffFormat, Problems, Side};
-use crate::emit::emit;
+use crate::emit::everything;
 use crate::output::Output;
 use crate::source::Revision;
 use crate::workspace::Workspace;
@@ -73,7 +73,10 @@ pub(crate) fn run(workspace: &Workspace, args: &DiffArgs, out: &mut Output) -> R
         }
         return Ok(ExitStatus::Problems);
     };
-    let (base_outputs, head_outputs) = (emit(base_graph), emit(head_graph));
+    let (base_outputs, head_outputs) = (
+        everything(base_graph, base.sources()),
+        everything(head_graph, head.sources()),
+    );
     let diff = Diff::new(
         &Side {
             graph: base_graph,

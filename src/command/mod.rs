@@ -134,6 +134,21 @@ fn summary(compilation: &Compilation, errors: usize, warnings: usize) -> String 
     }
 }
 
+/// CODEOWNERS as the registry produces it and what is in its place, when the settings ask for
+/// it and the registry has no errors.
+fn codeowners(
+    workspace: &Workspace,
+    compilation: &Compilation,
+) -> Result<Option<crate::outdir::Codeowners>> {
+    let Some(graph) = compilation.graph() else {
+        return Ok(None);
+    };
+    let Some(file) = crate::emit::codeowners(graph, compilation.sources()) else {
+        return Ok(None);
+    };
+    crate::outdir::Codeowners::new(workspace.root(), &graph.registry.settings, file).map(Some)
+}
+
 /// A runtime for a command's store I/O.
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()

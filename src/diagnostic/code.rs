@@ -24,7 +24,8 @@ use super::Severity;
 #[strum(serialize_all = "kebab-case")]
 pub(crate) enum Code {
     /// A file where the registry expects none: a `.jsonnet` file outside `teams/`, `projects/`,
-    /// `clusters/`, `services/` and the library, or a data file in a kind's directory. It is
+    /// `clusters/`, `services/`, `systems/`, `apis/` and the library, or a data file in a kind's
+    /// directory. It is
     /// not evaluated, so whatever it was meant to declare does not exist. Move it into the
     /// right directory, rename it to `.jsonnet`, or make it a `.libsonnet` helper.
     UnknownFile,
@@ -61,11 +62,13 @@ pub(crate) enum Code {
     NameMismatch,
     /// Two items of one list in an entity have the same name, and that name is their key in
     /// the generated outputs: two members of a team with one login (logins ignore case), or
-    /// two ports, postgres databases, redis caches, buckets or node pools with one name. One
-    /// would silently replace the other. Rename or remove one.
+    /// two ports, alerts, postgres databases, redis caches, buckets or node pools with one
+    /// name. One would silently replace the other (two alert rules of one name Prometheus
+    /// reports as duplicates). Rename or remove one.
     DuplicateKey,
     /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
-    /// a deployment's cluster, or a dependency. The help line names the nearest existing one.
+    /// a deployment's cluster, a dependency, a system, or an API provided or consumed. The help
+    /// line names the nearest existing one.
     UnknownReference,
     /// Services depend on each other in a cycle, so none of them can be started, rolled out or
     /// reasoned about first. Remove one dependency of the cycle.
@@ -127,6 +130,12 @@ pub(crate) enum Code {
     /// since, is no longer a regular file, was recorded without a hash, or the manifest that
     /// lists it is not one `build` wrote. Remove the file by hand if it is not needed.
     GeneratedKept,
+    /// Where the settings put CODEOWNERS (`codeowners.path`, from the repository's root) there
+    /// is something `registry build` did not write: a file without its header, a directory, or
+    /// a symbolic link (there or on the way, never followed). Nothing is replaced. Move the
+    /// file's rules into the registry (each entity's `owner`, `codeowners` in the settings) and
+    /// delete it, or remove `codeowners` from the settings.
+    ForeignCodeowners,
 }
 
 impl Code {

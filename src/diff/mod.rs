@@ -72,6 +72,10 @@ pub(crate) struct Impact {
     pub(crate) clusters: Vec<String>,
     /// Entities whose owner changes: `kind/name` → (old, new).
     pub(crate) owners: BTreeMap<String, (String, String)>,
+    /// Who must review the change: the handles of the owners of every changed entity and of
+    /// everything depending on one, directly or not (services on a changed cluster, clusters
+    /// in a changed project, providers and consumers of a changed API).
+    pub(crate) reviewers: Vec<String>,
 }
 
 /// One side of a diff.
@@ -89,6 +93,9 @@ impl Diff {
         // The services whose dependents are affected, in the graph that holds them.
         let mut changed: Vec<&EntityId> = Vec::new();
         let mut removed: Vec<&EntityId> = Vec::new();
+        // Every entity that differs, in the graph that holds it, for the reviewers.
+        let mut touched: Vec<&EntityId> = Vec::new();
+        let mut gone: Vec<&EntityId> = Vec::new();
         for id in ids {
             let parse =
                 |json: &str| serde_json::from_str::<Value>(json).expect("records hold JSON");
@@ -137,6 +144,11 @@ impl Diff {
                     .map(|referrer| referrer.name.clone())
                     .collect();
             }
+            if status == Status::Removed {
+                gone.push(id);
+            } else {
+                touched.push(id);
+            }
             diff.entities.push(EntityChange {
                 kind: id.kind,
                 name: id.name.clone(),
@@ -146,9 +158,25 @@ impl Diff {
             });
         }
         let mut dependents = BTreeSet::new();
-        downstream(head.graph, &changed, &mut dependents);
-        downstream(base.graph, &removed, &mut dependents);
+        for (graph, from) in [(head.graph, &changed), (base.graph, &removed)] {
+            let reached = upstream(graph, from, &[Relation::DependsOn]);
+            dependents.extend(reached.into_iter().map(|id| id.name.clone()));
+        }
         diff.impact.dependents = dependents.into_iter().collect();
+        let mut reviewers = BTreeSet::new();
+        for (graph, from) in [(head.graph, &touched), (base.graph, &gone)] {
+            let reached = upstream(graph, from, REVIEWED_THROUGH);
+            let owners = from
+                .iter()
+                .copied()
+                .chain(reached)
+                .filter_map(|id| crate::emit::owner(graph, id));
+            reviewers.extend(owners.map(|team| match &graph.registry.settings.codeowners {
+                Some(codeowners) => codeowners.handle(&team),
+                None => format!("team/{team}"),
+            }));
+        }
+        diff.impact.reviewers = reviewers.into_iter().collect();
         let paths: BTreeSet<&String> = base
             .outputs
             .files
@@ -190,23 +218,38 @@ impl Diff {
     }
 }
 
-/// Adds to `into` the name of every entity of `graph` that depends, directly or not, on one of
-/// `changed`: one walk, each entity and dependency visited once.
-fn downstream(graph: &Graph, changed: &[&EntityId], into: &mut BTreeSet<String>) {
+/// The relations through which a change reaches an entity whose owner must review it.
+const REVIEWED_THROUGH: &[Relation] = &[
+    Relation::DependsOn,
+    Relation::Cluster,
+    Relation::Project,
+    Relation::ProvidesApi,
+    Relation::ConsumesApi,
+];
+
+/// Every entity of `graph` that refers to one of `from` through one of `relations`, directly or
+/// not: one walk, each entity expanded once.
+fn upstream<'g>(
+    graph: &'g Graph,
+    from: &[&'g EntityId],
+    relations: &[Relation],
+) -> HashSet<&'g EntityId> {
     let mut reached: HashSet<&EntityId> = HashSet::new();
     let mut expanded: HashSet<&EntityId> = HashSet::new();
-    let mut stack: Vec<&EntityId> = changed.to_vec();
+    let mut stack: Vec<&EntityId> = from.to_vec();
     while let Some(next) = stack.pop() {
         if !expanded.insert(next) {
             continue;
         }
-        for referrer in graph.referrers(next, Relation::DependsOn) {
-            if reached.insert(referrer) {
-                into.insert(referrer.name.clone());
-                stack.push(referrer);
+        for relation in relations {
+            for referrer in graph.referrers(next, *relation) {
+                if reached.insert(referrer) {
+                    stack.push(referrer);
+                }
             }
         }
     }
+    reached
 }
 
 /// Appends every difference between `old` and `new` under `pointer`. Objects are compared key

@@ -162,6 +162,7 @@ pub(crate) fn json<'a>(diff: Option<&'a Diff>, base: &'a str, problems: Problems
         terraform: Vec<Cow<'a, str>>,
         clusters: Vec<Cow<'a, str>>,
         owners: BTreeMap<Cow<'a, str>, [Cow<'a, str>; 2]>,
+        reviewers: Vec<Cow<'a, str>>,
     }
     let name = |name: &'a String| bounded(name, NAME);
     let names = |names: &'a [String]| names.iter().map(name).collect::<Vec<_>>();
@@ -220,6 +221,7 @@ pub(crate) fn json<'a>(diff: Option<&'a Diff>, base: &'a str, problems: Problems
                 .iter()
                 .map(|(entity, (old, new))| (name(entity), [name(old), name(new)]))
                 .collect(),
+            reviewers: names(&diff.impact.reviewers),
         },
     });
     crate::diagnostic::render::json::to_json(&Document {
@@ -384,6 +386,13 @@ fn human_text(diff: &Diff, options: Options) -> String {
             name_list(&impact.clusters, names, "")
         );
     }
+    if !impact.reviewers.is_empty() {
+        let _ = writeln!(
+            out,
+            "reviewers: {}",
+            name_list(&impact.reviewers, names, "")
+        );
+    }
     for (index, (entity, (old, new))) in impact.owners.iter().enumerate() {
         if index >= names {
             let _ = writeln!(
@@ -483,6 +492,9 @@ fn markdown_text(diff: &Diff, options: Options) -> String {
             impact.dependents.len(),
             cell(&impact.dependents)
         );
+    }
+    if !impact.reviewers.is_empty() {
+        let _ = writeln!(out, "| reviewers | {} |", cell(&impact.reviewers));
     }
     if !impact.owners.is_empty() {
         let owners: Vec<String> = impact

@@ -2,8 +2,12 @@
 //! `build` writes and `check` compares, byte for byte the same on every machine: keys sorted,
 //! entities in name order, a trailing newline. Nothing here touches the file system.
 
+mod alertmanager;
 mod argocd;
+mod backstage;
 mod blob;
+mod codeowners;
+mod prometheus;
 mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,10 +15,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use strum::IntoEnumIterator as _;
+
 use crate::graph::Graph;
-use crate::model::EntityId;
+use crate::model::{EntityId, Kind};
+use crate::source::Sources;
 
 pub(crate) use self::blob::API_VERSION;
+pub(crate) use self::codeowners::{HEADER as CODEOWNERS_HEADER, owner};
 
 /// The record of what `build` wrote, so that it can remove exactly its own stale files.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -36,6 +44,22 @@ pub(crate) enum Target {
     ArgoProject { cluster: String, team: String },
     /// A service's Application on a cluster.
     ArgoApplication { cluster: String, service: String },
+    /// The declarations of the teams' Terraform variables.
+    TerraformTeamsVariables,
+    /// The declarations of one cloud project's Terraform variables.
+    TerraformProjectVariables { project: String },
+    /// A service's `PrometheusRule` on a cluster, applied by that cluster's Argo CD.
+    PrometheusRule { cluster: String, service: String },
+    /// The Alertmanager configuration.
+    Alertmanager,
+    /// The Backstage `Location` that lists every catalog file.
+    BackstageLocation,
+    /// One entity's Backstage catalog file.
+    BackstageEntity { kind: Kind, name: String },
+    /// A team member's Backstage `User`.
+    BackstageUser { login: String },
+    /// CODEOWNERS, outside the output directory: `path` is relative to the repository's root.
+    Codeowners { path: String },
 }
 
 impl Target {
@@ -55,14 +79,51 @@ impl Target {
             Self::ArgoApplication { cluster, service } => {
                 format!("argocd/clusters/{cluster}/apps/{service}.yaml")
             }
+            Self::TerraformTeamsVariables => "terraform/teams.variables.tf.json".to_owned(),
+            Self::TerraformProjectVariables { project } => {
+                format!("terraform/projects/{project}.variables.tf.json")
+            }
+            Self::PrometheusRule { cluster, service } => {
+                format!("argocd/clusters/{cluster}/monitoring/{service}.yaml")
+            }
+            Self::Alertmanager => "alertmanager/alertmanager.yaml".to_owned(),
+            Self::BackstageLocation => "backstage/catalog.yaml".to_owned(),
+            Self::BackstageEntity { kind, name } => format!("backstage/{}/{name}.yaml", kind.dir()),
+            Self::BackstageUser { login } => format!("backstage/users/{login}.yaml"),
+            // A leading `/`, as in CODEOWNERS itself: from the repository's root, never a path
+            // in the output directory (which refuses absolute paths).
+            Self::Codeowners { path } => format!("/{path}"),
+        }
+    }
+
+    /// The tool that reads this file.
+    pub(crate) fn consumer(&self) -> &'static str {
+        match self {
+            Self::Manifest => "registry build",
+            Self::Blob => "every consumer",
+            Self::TerraformTeams
+            | Self::TerraformProject { .. }
+            | Self::TerraformTeamsVariables
+            | Self::TerraformProjectVariables { .. } => "Terraform",
+            Self::ArgoRoot { .. } | Self::ArgoProject { .. } | Self::ArgoApplication { .. } => {
+                "Argo CD"
+            }
+            Self::PrometheusRule { .. } => "Prometheus, through Argo CD",
+            Self::Alertmanager => "Alertmanager",
+            Self::BackstageLocation | Self::BackstageEntity { .. } | Self::BackstageUser { .. } => {
+                "Backstage"
+            }
+            Self::Codeowners { .. } => "GitHub",
         }
     }
 
     /// The Terraform root that reads this file: a cloud project, or `teams`.
     pub(crate) fn terraform_root(&self) -> Option<&str> {
         match self {
-            Self::TerraformTeams => Some("teams"),
-            Self::TerraformProject { project } => Some(project),
+            Self::TerraformTeams | Self::TerraformTeamsVariables => Some("teams"),
+            Self::TerraformProject { project } | Self::TerraformProjectVariables { project } => {
+                Some(project)
+            }
             _ => None,
         }
     }
@@ -72,7 +133,8 @@ impl Target {
         match self {
             Self::ArgoRoot { cluster }
             | Self::ArgoProject { cluster, .. }
-            | Self::ArgoApplication { cluster, .. } => Some(cluster),
+            | Self::ArgoApplication { cluster, .. }
+            | Self::PrometheusRule { cluster, .. } => Some(cluster),
             _ => None,
         }
     }
@@ -169,6 +231,9 @@ enum Job<'a> {
     Teams,
     Project(&'a EntityId),
     Cluster(&'a EntityId),
+    Alertmanager,
+    Backstage(Kind),
+    BackstageUsers,
 }
 
 /// The blob alone, `registry.json`, for `publish`.
@@ -179,6 +244,21 @@ pub(crate) fn registry_blob(graph: &Graph) -> Vec<u8> {
         .remove(blob::PATH)
         .expect("the blob is always emitted")
         .bytes
+}
+
+/// CODEOWNERS, when the settings ask for it: the one file outside the output directory, so
+/// `build` and `check` handle it on their own, never through the output directory.
+pub(crate) fn codeowners(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
+    codeowners::emit(graph, sources)
+}
+
+/// Every output of `graph`, CODEOWNERS included, in one set: what `diff` and `explain` read.
+pub(crate) fn everything(graph: &Graph, sources: &Sources) -> OutputSet {
+    let mut outputs = emit(graph);
+    if let Some(file) = codeowners(graph, sources) {
+        outputs.files.insert(file.target.path(), file);
+    }
+    outputs
 }
 
 /// Renders every output of `graph` into one set, for `diff`, which needs both sides whole.
@@ -203,11 +283,17 @@ pub(crate) fn emit_each<E: Send>(
     graph: &Graph,
     consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
-    let jobs: Vec<Job> = [Job::Blob, Job::Teams]
-        .into_iter()
-        .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
-        .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
-        .collect();
+    let jobs: Vec<Job> = [
+        Job::Blob,
+        Job::Teams,
+        Job::Alertmanager,
+        Job::BackstageUsers,
+    ]
+    .into_iter()
+    .chain(Kind::iter().map(Job::Backstage))
+    .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
+    .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
+    .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
     let listed = std::sync::Mutex::new(BTreeMap::new());
@@ -219,9 +305,24 @@ pub(crate) fn emit_each<E: Send>(
                         let mut part = OutputSet::default();
                         match job {
                             Job::Blob => blob::emit(graph, &mut part),
-                            Job::Teams => terraform::teams(graph, &mut part),
-                            Job::Project(id) => terraform::project(graph, id, &mut part),
-                            Job::Cluster(id) => argocd::emit(graph, id, &mut part),
+                            Job::Teams => {
+                                terraform::teams(graph, &mut part);
+                                terraform::teams_variables(&mut part);
+                            }
+                            Job::Project(id) => {
+                                terraform::project(graph, id, &mut part);
+                                terraform::project_variables(id, &mut part);
+                            }
+                            Job::Cluster(id) => {
+                                argocd::emit(graph, id, &mut part);
+                                prometheus::emit(graph, id, &mut part);
+                            }
+                            Job::Alertmanager => alertmanager::emit(graph, &mut part),
+                            Job::Backstage(kind) => backstage::entities(graph, *kind, &mut part),
+                            Job::BackstageUsers => {
+                                backstage::members(graph, &mut part);
+                                backstage::location(graph, &mut part);
+                            }
                         }
                         let hashed: Vec<(String, Listed)> = part
                             .files

@@ -113,10 +113,8 @@ impl Layout {
                 None if extension == "jsonnet" && path != SETTINGS_FILE && !in_library => {
                     let dirs: Vec<&str> = Kind::iter().map(Kind::dir).collect();
                     let help = if dir.is_empty() {
-                        format!(
-                            "entity files go in `{}`, `{}`, `{}` or `{}`",
-                            dirs[0], dirs[1], dirs[2], dirs[3]
-                        )
+                        let (last, first) = dirs.split_last().expect("there are kinds");
+                        format!("entity files go in `{}` or `{last}`", first.join("`, `"))
                     } else if let Some(near) = suggest(dir, dirs.iter().copied()) {
                         format!("did you mean `{near}/{rest}`?")
                     } else {

@@ -38,6 +38,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("emit-conflict", include_str!("examples/emit-conflict.txt")),
     (
+        "foreign-codeowners",
+        include_str!("examples/foreign-codeowners.txt"),
+    ),
+    (
         "generated-extra",
         include_str!("examples/generated-extra.txt"),
     ),

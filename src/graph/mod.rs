@@ -166,7 +166,7 @@ impl Names {
                         add(&bucket.name, "a bucket", id);
                     }
                 }
-                Entity::Project(_) | Entity::Cluster(_) => {}
+                Entity::Project(_) | Entity::Cluster(_) | Entity::System(_) | Entity::Api(_) => {}
             }
         }
         Self { entities, others }
@@ -176,13 +176,24 @@ impl Names {
     fn elsewhere(&self, name: &str, kind: Kind) -> Vec<String> {
         let mut found: Vec<String> = Kind::iter()
             .filter(|other| *other != kind && self.entities[other].iter().any(|n| n == name))
-            .map(|other| format!("a {other}"))
+            .map(a)
             .collect();
         for (what, id) in self.others.get(name).into_iter().flatten() {
             found.push(format!("{what} of {} `{}`", id.kind, id.name));
         }
         found
     }
+}
+
+/// "a team", "an api".
+fn a(kind: Kind) -> String {
+    let kind = kind.to_string();
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind}")
 }
 
 fn unknown(
@@ -200,6 +211,9 @@ fn unknown(
         Relation::Project => "runs in an unknown project",
         Relation::Cluster => "deploys to an unknown cluster",
         Relation::DependsOn => "depends on an unknown service",
+        Relation::System => "belongs to an unknown system",
+        Relation::ProvidesApi => "provides an unknown API",
+        Relation::ConsumesApi => "consumes an unknown API",
     };
     let shown = crate::text::shown(&target.name, 64);
     let elsewhere = names.elsewhere(&target.name, target.kind);
@@ -236,8 +250,8 @@ fn unknown(
             _ => String::new(),
         };
         Some(format!(
-            "`{shown}` is {things}, not a {}{instead}",
-            target.kind
+            "`{shown}` is {things}, not {}{instead}",
+            a(target.kind)
         ))
     };
     Diagnostic::error(

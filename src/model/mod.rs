@@ -9,7 +9,9 @@ mod reference;
 mod registry;
 mod settings;
 
-pub(crate) use entity::{Cluster, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team};
+pub(crate) use entity::{
+    Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team,
+};
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use reference::{Reference, Relation, references};

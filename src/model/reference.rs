@@ -20,6 +20,12 @@ pub(crate) enum Relation {
     Cluster,
     /// A service's dependency.
     DependsOn,
+    /// A service's or an API's system.
+    System,
+    /// An API a service implements.
+    ProvidesApi,
+    /// An API a service calls.
+    ConsumesApi,
 }
 
 /// One reference an entity makes: to `target`, through the value at `pointer`.
@@ -76,6 +82,26 @@ pub(crate) fn references(kind: Kind, value: &Value) -> Vec<Reference> {
                     Relation::DependsOn,
                 );
             }
+            add(Kind::System, "/system".to_owned(), Relation::System);
+            for index in 0..count("providesApis") {
+                add(
+                    Kind::Api,
+                    format!("/providesApis/{index}"),
+                    Relation::ProvidesApi,
+                );
+            }
+            for index in 0..count("consumesApis") {
+                add(
+                    Kind::Api,
+                    format!("/consumesApis/{index}"),
+                    Relation::ConsumesApi,
+                );
+            }
+        }
+        Kind::System => add(Kind::Team, "/owner".to_owned(), Relation::Owner),
+        Kind::Api => {
+            add(Kind::Team, "/owner".to_owned(), Relation::Owner);
+            add(Kind::System, "/system".to_owned(), Relation::System);
         }
     }
     references

@@ -6,6 +6,7 @@
 //! sees a build half done and two builds never interleave. Temporary files that a killed build
 //! left are removed by the next build and never reported.
 
+mod codeowners;
 mod compare;
 mod manifest;
 mod write;
@@ -18,6 +19,7 @@ use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
 
+pub(crate) use codeowners::Codeowners;
 pub(crate) use compare::Comparison;
 pub(crate) use write::Writer;
 

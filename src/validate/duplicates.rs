@@ -1,7 +1,7 @@
 //! Names that become keys downstream must be unique within their entity: a team's member
-//! logins, a service's port names and its databases', caches' and buckets' names, a cluster's
-//! node pool names. The generated Terraform keys maps by them, so a second item of one name
-//! would silently replace the first.
+//! logins, a service's port and alert names and its databases', caches' and buckets' names, a
+//! cluster's node pool names. The generated Terraform and alert rules key by them, so a second
+//! item of one name would silently replace the first.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +42,13 @@ const SERVICE: &[Keyed] = &[
         case_blind: false,
     },
     Keyed {
+        list: "/alerts",
+        field: "name",
+        items: "alerts",
+        known: "named",
+        case_blind: false,
+    },
+    Keyed {
         list: "/resources/postgres",
         field: "name",
         items: "postgres databases",
@@ -78,7 +85,7 @@ pub(super) fn check(kind: Kind, subject: &Subject, sink: &mut Sink) {
         Kind::Team => TEAM,
         Kind::Service => SERVICE,
         Kind::Cluster => CLUSTER,
-        Kind::Project => &[],
+        Kind::Project | Kind::System | Kind::Api => &[],
     };
     for keyed in lists {
         let Some(items) = subject.value.pointer(keyed.list).and_then(Value::as_array) else {

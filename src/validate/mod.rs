@@ -128,6 +128,8 @@ fn typed(kind: Kind, value: &Value) -> Option<Entity> {
         Kind::Project => Entity::Project(Deserialize::deserialize(value).ok()?),
         Kind::Cluster => Entity::Cluster(Deserialize::deserialize(value).ok()?),
         Kind::Service => Entity::Service(Deserialize::deserialize(value).ok()?),
+        Kind::System => Entity::System(Deserialize::deserialize(value).ok()?),
+        Kind::Api => Entity::Api(Deserialize::deserialize(value).ok()?),
     })
 }
 

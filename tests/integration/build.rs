@@ -93,7 +93,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(
         first
             .stdout
-            .ends_with("generated: 4 written, 0 removed, 0 unchanged\n"),
+            .ends_with("generated: 11 written, 0 removed, 0 unchanged\n"),
         "{}",
         first.stdout
     );
@@ -109,7 +109,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(
         again
             .stdout
-            .ends_with("generated: 0 written, 0 removed, 4 unchanged\n"),
+            .ends_with("generated: 0 written, 0 removed, 11 unchanged\n"),
         "{}",
         again.stdout
     );
@@ -126,7 +126,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(
         changed
             .stdout
-            .ends_with("generated: 3 written, 0 removed, 1 unchanged\n"),
+            .ends_with("generated: 3 written, 0 removed, 8 unchanged\n"),
         "{}",
         changed.stdout
     );
@@ -141,7 +141,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(
         after
             .stdout
-            .ends_with("generated: 2 written, 1 removed, 1 unchanged\n"),
+            .ends_with("generated: 3 written, 3 removed, 5 unchanged\n"),
         "{}",
         after.stdout
     );

@@ -64,8 +64,8 @@ fn a_changed_field_and_its_impact() {
     entities: 0 added, 0 removed, 1 changed
     ~ service/ledger
         /tier: 2 → 1
-        depended on by: api
-    generated files: 0 added, 0 removed, 1 changed
+    generated files: 0 added, 0 removed, 2 changed
+    ~ backstage/services/ledger.yaml
     ~ registry.json
     dependents (2): api, web
     ----- stderr -----
@@ -253,23 +253,29 @@ fn markdown_for_a_pull_request() {
     | | |
     | --- | --- |
     | entities | 1 added, 0 removed, 1 changed |
-    | generated files | 0 added, 0 removed, 2 changed |
+    | generated files | 1 added, 0 removed, 5 changed |
     | Terraform roots to plan | `teams` |
     | clusters whose applications change | none |
-    | services depending on a change (1) | `web` |
+    | reviewers | `team/payments`, `team/risk` |
     | owner changes | `service/api: payments → risk` |
 
     <details><summary>Entities (2)</summary>
 
     - + `team/risk`
+      - reviewers: `team/risk`
     - ~ `service/api`
       - `/owner`: `"payments"` → `"risk"`
       - depended on by `web`
+      - reviewers: `team/risk`, `team/payments`
 
     </details>
 
-    <details><summary>Generated files (2)</summary>
+    <details><summary>Generated files (6)</summary>
 
+    - ~ `alertmanager/alertmanager.yaml`
+    - ~ `backstage/catalog.yaml`
+    - ~ `backstage/services/api.yaml`
+    - + `backstage/teams/risk.yaml`
     - ~ `registry.json`
     - ~ `terraform/teams.auto.tfvars.json`
 

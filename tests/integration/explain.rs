@@ -78,7 +78,7 @@ fn hostile_names_are_shown_escaped_and_read_nothing() {
     ----- stdout -----
     ----- stderr -----
     error: `../../etc/passwd\u{1b}[2J` names no entity: `..` is not a kind
-    help: write `team/NAME`, `project/NAME`, `cluster/NAME` or `service/NAME`
+    help: write `team/NAME`, `project/NAME`, `cluster/NAME`, `service/NAME`, `system/NAME` or `api/NAME`
     ");
     let output = registry(&project_root())
         .args(["explain", "service/\u{1b}]0;x\u{7}"])

@@ -1,7 +1,9 @@
 //! Integration tests: the real binary on real registries, in one test binary.
 
+mod backstage;
 mod build;
 mod check;
+mod codeowners;
 mod completions;
 mod consumers;
 mod corpus;
@@ -13,6 +15,7 @@ mod hostile_output;
 mod kill;
 mod linking;
 mod locate;
+mod monitoring;
 mod new;
 mod publish;
 mod readme;
