@@ -4,6 +4,7 @@
   repo: 'https://github.com/acme/platform.git',
   revision: 'main',
   generatedPath: 'generated',
+  registryPath: 'registry',
   libraryPaths: ['lib'],
   publish: { url: 'file://../published' },
 
@@ -29,6 +30,20 @@
       { lifecycles: ['deprecated'], policy: 'keep' },
       { tiers: [1], policy: 'confirm' },
     ],
+  },
+
+  // CODEOWNERS, where GitHub reads it: each entity file to its team's GitHub team.
+  codeowners: {
+    path: '.github/CODEOWNERS',
+    team: '@acme/{team}',
+    platform: ['@acme/platform'],
+  },
+
+  // Where Alertmanager finds its secrets, and when business-hours rotations are on call.
+  alerting: {
+    secretsDir: '/etc/alertmanager/secrets',
+    defaultChannel: '#alerts-unrouted',
+    businessHours: { weekdays: 'monday:friday', start: '09:00', end: '18:00', location: 'Europe/Brussels' },
   },
 
   annotations: {

@@ -1,5 +1,6 @@
 //! The command line: global options and one [`Command`] variant per verb.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -20,12 +21,44 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "registry", global = true)]
     pub(crate) root: PathBuf,
 
-    /// When to color the output.
+    /// When to color the output and this help; `auto` follows `NO_COLOR`, `CLICOLOR_FORCE`,
+    /// `CLICOLOR` and whether standard output is a terminal.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub(crate) color: ColorChoice,
 
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+impl Cli {
+    /// Parses the process's arguments. `--color` is found first, so that clap colors its own
+    /// help and errors as asked, wherever `--help` is.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        if let Some(choice) = color(&args) {
+            crate::output::choose_color(choice);
+        }
+        Self::parse_from(args)
+    }
+}
+
+/// The last `--color WHEN` or `--color=WHEN` before `--`.
+fn color(args: &[OsString]) -> Option<ColorChoice> {
+    let mut found = None;
+    let mut args = args.iter().skip(1).map(|arg| arg.to_str());
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            Some("--") => break,
+            Some("--color") => args.next().flatten(),
+            Some(arg) => arg.strip_prefix("--color="),
+            None => None,
+        };
+        if let Some(choice) = value.and_then(|value| ColorChoice::from_str(value, false).ok()) {
+            found = Some(choice);
+        }
+    }
+    found
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,8 +231,9 @@ pub(crate) struct ManArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SchemaArgs {
-    /// `team`, `project`, `cluster`, `service`, `settings`, or `registry` (the blob).
-    #[arg(value_name = "KIND", value_parser = ["team", "project", "cluster", "service", "settings", "registry"])]
+    /// `team`, `project`, `cluster`, `service`, `system`, `api`, `settings`, or `registry` (the
+    /// blob).
+    #[arg(value_name = "KIND", value_parser = ["team", "project", "cluster", "service", "system", "api", "settings", "registry"])]
     pub(crate) kind: String,
 }
 
@@ -279,6 +313,10 @@ pub(crate) struct DiffArgs {
     /// Exit with 1 when anything changed.
     #[arg(long)]
     pub(crate) exit_code: bool,
+
+    /// List every change, and every line of each unified diff.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -289,10 +327,6 @@ pub(crate) struct CheckArgs {
     /// The output directory [default: `generatedPath` beside the registry root].
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
-
-    /// Show every stale file's whole diff, and every drifting file.
-    #[arg(long, short)]
-    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +349,10 @@ pub(crate) struct ReportArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+
+    /// List every problem, every drifting file and every stale file's whole diff.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -322,4 +360,30 @@ pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::{ColorChoice, color};
+
+    #[test]
+    fn color_is_found_before_parsing() {
+        let found = |args: &[&str]| {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            color(&args)
+        };
+        assert_eq!(found(&["registry", "check"]), None);
+        assert_eq!(
+            found(&["registry", "--color", "never", "check", "--help"]),
+            Some(ColorChoice::Never)
+        );
+        assert_eq!(
+            found(&["registry", "check", "--color=always", "--help"]),
+            Some(ColorChoice::Always)
+        );
+        assert_eq!(found(&["registry", "--", "--color", "never"]), None);
+        assert_eq!(found(&["registry", "--color", "sometimes"]), None);
+    }
 }

@@ -68,8 +68,8 @@ impl Compilation {
             .filter(|_| self.count(Severity::Error) == 0)
     }
 
-    /// How many entities of each kind the registry declares, valid or not; `None` when the
-    /// settings are unusable.
+    /// How many entities of each kind the registry declares, valid or not (systems and APIs only
+    /// when it has some); `None` when the settings are unusable.
     pub(crate) fn counts(&self) -> Option<Vec<(Kind, usize)>> {
         let registry = &self.graph.as_ref()?.registry;
         Some(
@@ -83,6 +83,8 @@ impl Compilation {
                         .count();
                     (kind, count)
                 })
+                // Systems and APIs are optional: counted only where a registry has them.
+                .filter(|(kind, count)| *count > 0 || !matches!(kind, Kind::System | Kind::Api))
                 .collect(),
         )
     }

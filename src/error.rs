@@ -31,6 +31,9 @@ pub(crate) enum Error {
     },
     #[error("refusing to write `{}`: it is outside the output directory", path.display())]
     OutsideOutput { path: PathBuf },
+    /// `--out` names a directory the tool may not own.
+    #[error("cannot use `{}` as the output directory: {reason}", path.display())]
+    UnsafeOutputDir { path: PathBuf, reason: String },
     #[error("cannot read revision `{revision}` from git")]
     Git {
         revision: String,

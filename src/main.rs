@@ -1,13 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 // Evaluation allocates and frees many small values; mimalloc does that far faster than the
 // system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = registry::Cli::parse();
+    let cli = registry::Cli::from_env();
     registry::run(cli)
 }

@@ -1,8 +1,9 @@
 //! Text shown to people: short forms of hashes and commit ids, unified diffs, and values from
 //! the registry made safe to print (bounded, and with control characters escaped, so that no
-//! value can flood a terminal, move its cursor, or start a line of a workflow command). Pure
+//! value can flood a terminal, move its cursor, or start a workflow command in a CI log). Pure
 //! functions over strings; nothing here prints.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// How many hex digits of a commit id or hash are shown.
@@ -26,48 +27,342 @@ pub(crate) fn unified_diff(old: &[u8], new: &[u8], path: &str) -> String {
 }
 
 /// `value` made safe to show on one line: control characters (newlines, escapes, NUL, the
-/// C1 controls, bidirectional overrides) written as `\n`, `\u{1b}` and so on, and cut after
-/// `max` characters with a note of how much is left out.
+/// C1 controls, bidirectional overrides, line separators) written as `\n`, `\u{1b}` and so
+/// on, and cut after `max` characters with a note of how much is left out.
 pub(crate) fn shown(value: &str, max: usize) -> String {
-    let mut out = String::with_capacity(value.len().min(max) + 16);
+    escaped(value, max, &[])
+}
+
+/// Like [`shown`], but line breaks are kept: for text of several lines (a trace, a diff).
+pub(crate) fn shown_lines(value: &str, max: usize) -> String {
+    escaped(value, max, &['\n'])
+}
+
+fn escaped(value: &str, max: usize, kept: &[char]) -> String {
+    if value.len() <= max && value.bytes().all(|byte| matches!(byte, b' '..=b'~')) {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len().min(max.saturating_mul(2)) + 16);
     for (count, (index, character)) in value.char_indices().enumerate() {
         if count == max {
             let _ = write!(out, "… ({} more bytes)", value.len() - index);
             return out;
         }
-        match character {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            character if is_unsafe(character) => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
-            }
-            character => out.push(character),
+        escape_into(&mut out, character, kept);
+    }
+    out
+}
+
+/// Appends `character` to `out`, escaped unless it is safe or `kept`.
+pub(crate) fn escape_into(out: &mut String, character: char, kept: &[char]) {
+    match character {
+        character if kept.contains(&character) => out.push(character),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        character if is_unsafe(character) => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+        }
+        character => out.push(character),
+    }
+}
+
+/// `value` cut after `max` characters with a note of how much is left out, but not escaped:
+/// for JSON, whose own escaping is enough.
+pub(crate) fn bounded(value: &str, max: usize) -> Cow<'_, str> {
+    if value.len() <= max {
+        return Cow::Borrowed(value);
+    }
+    match value.char_indices().nth(max) {
+        None => Cow::Borrowed(value),
+        Some((index, _)) => Cow::Owned(format!(
+            "{}… ({} more bytes)",
+            &value[..index],
+            value.len() - index
+        )),
+    }
+}
+
+/// Whether `character` would do something other than print itself on a terminal.
+pub(crate) fn is_unsafe(character: char) -> bool {
+    character.is_control()
+        || matches!(
+            character,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text about to be printed, with nothing left that a CI runner reads as a workflow command:
+/// no line starts with `::` and a name (after blanks, as GitHub's runner trims them; `:::`
+/// names nothing), and no `##[` appears anywhere (the older form, honoured mid-line). Both
+/// are escaped visibly. For every format but GitHub's own workflow commands.
+pub(crate) fn inert(text: String) -> String {
+    let text = inert_inline(text, "\\u{23}[");
+    if !text.contains("::") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let blanks = line.len() - line.trim_start().len();
+        let start = &line[blanks..];
+        if start.starts_with("::") && !start.starts_with(":::") {
+            out.push_str(&line[..blanks]);
+            out.push_str("\\u{3a}");
+            out.push_str(&line[blanks + 1..]);
+        } else {
+            out.push_str(line);
         }
     }
     out
 }
 
-/// Whether `character` would do something other than print itself on a terminal.
-fn is_unsafe(character: char) -> bool {
-    character.is_control()
-        || matches!(
-            character,
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
+/// `text` with every `##[` written as `#` followed by `escape` and `[`.
+pub(crate) fn inert_inline(text: String, escape: &str) -> String {
+    if text.contains("##[") {
+        text.replace("##[", &format!("#{escape}"))
+    } else {
+        text
+    }
+}
+
+/// A JSON document made safe to print as it is: the characters that JSON leaves raw but a
+/// terminal acts on (DEL, the C1 controls, bidirectional overrides, line separators) and the
+/// `#` of `##[` written as `\u` escapes. Valid only for JSON text, where such characters can
+/// only be inside strings; the document's meaning is unchanged.
+pub(crate) fn inert_json(text: String) -> String {
+    let text = inert_inline(text, "\\u0023[");
+    // JSON escapes every ASCII control but DEL; the others are beyond ASCII.
+    if text.is_ascii() && !text.contains('\u{7f}') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for character in text.chars() {
+        if is_unsafe(character) && !matches!(character, '\n' | '\r' | '\t' | ' ') {
+            let _ = write!(out, "\\u{:04x}", u32::from(character));
+        } else {
+            out.push(character);
+        }
+    }
+    out
+}
+
+/// How much of a long text (a unified diff) is shown.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cut {
+    /// Lines shown at most.
+    pub(crate) lines: usize,
+    /// Bytes shown at most, counting the lines' text.
+    pub(crate) bytes: usize,
+    /// Characters of one line shown at most.
+    pub(crate) line: usize,
+}
+
+impl Cut {
+    /// No limit on lines or bytes; each line still bounded.
+    pub(crate) const fn lines_only(line: usize) -> Self {
+        Self {
+            lines: usize::MAX,
+            bytes: usize::MAX,
+            line,
+        }
+    }
+}
+
+/// `text` cut to `cut`, each line escaped (as [`shown`]), with a last line saying how much is
+/// left out and what shows it, `more` (e.g. "`--verbose` shows them").
+pub(crate) fn cut_lines(text: &str, cut: Cut, more: &str) -> String {
+    let mut out = String::new();
+    let mut lines = text.lines().enumerate();
+    for (index, line) in lines.by_ref() {
+        let shown = shown(line, cut.line);
+        if index >= cut.lines || out.len() + shown.len() + 1 > cut.bytes {
+            let rest = text.lines().count() - index;
+            let _ = write!(
+                out,
+                "… {rest} more line{} of diff ({more})",
+                if rest == 1 { "" } else { "s" }
+            );
+            return out;
+        }
+        out.push_str(&shown);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end_matches('\n').len());
+    out
+}
+
+/// The compact JSON text of `value` (as `serde_json::to_string` writes it), at most `max`
+/// bytes of it, and whether it was cut. Costs no more than the bound, however large the value.
+pub(crate) fn json_prefix(value: &serde_json::Value, max: usize) -> (String, bool) {
+    let mut out = String::new();
+    let complete = json_into(value, &mut out, max);
+    if out.len() > max {
+        let mut end = max;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        return (out, true);
+    }
+    (out, !complete)
+}
+
+/// Appends the compact JSON text of `value` to `out` until `out` is longer than `max`;
+/// whether it was all written.
+fn json_into(value: &serde_json::Value, out: &mut String, max: usize) -> bool {
+    use serde_json::Value;
+    if out.len() > max {
+        return false;
+    }
+    match value {
+        Value::String(text) => {
+            let room = max + 1 - out.len();
+            let mut end = room.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let quoted = serde_json::Value::from(&text[..end]).to_string();
+            if end < text.len() {
+                out.push_str(&quoted[..quoted.len() - 1]);
+                return false;
+            }
+            out.push_str(&quoted);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                if !json_into(item, out, max) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => {
+            out.push('{');
+            for (index, (key, item)) in fields.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                if !json_into(&Value::String(key.clone()), out, max) {
+                    return false;
+                }
+                out.push(':');
+                if !json_into(item, out, max) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+    true
+}
+
+/// A JSON value shown on one line: its compact text, escaped and cut after `max`
+/// characters.
+pub(crate) fn json_shown(value: &serde_json::Value, max: usize) -> String {
+    let (text, cut) = json_prefix(value, max.saturating_mul(4).max(16));
+    let mut characters = text.chars();
+    let head: String = characters.by_ref().take(max).collect();
+    let mut shown = shown(&head, usize::MAX);
+    if cut || characters.next().is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{short, shown, unified_diff};
+    use super::{
+        Cut, bounded, cut_lines, inert, inert_json, json_shown, short, shown, shown_lines,
+        unified_diff,
+    };
 
     #[test]
     fn values_are_escaped_and_bounded() {
         assert_eq!(shown("plain", 10), "plain");
         assert_eq!(shown("a\nb\x1b[2J\0", 20), "a\\nb\\u{1b}[2J\\u{0}");
         assert_eq!(shown("\u{202e}evil", 20), "\\u{202e}evil");
+        assert_eq!(shown("\u{9b}31m\u{2028}", 20), "\\u{9b}31m\\u{2028}");
         assert_eq!(shown("abcdef", 3), "abc… (3 more bytes)");
         assert_eq!(shown("ééé", 1), "é… (4 more bytes)");
+        assert_eq!(shown_lines("a\nb\r\x1b", 10), "a\nb\\r\\u{1b}");
+        assert_eq!(bounded("a\nb", 5), "a\nb");
+        assert_eq!(bounded("abcdef", 2), "ab… (4 more bytes)");
+    }
+
+    #[test]
+    fn printed_text_starts_no_workflow_command() {
+        assert_eq!(inert("ok\n".to_owned()), "ok\n");
+        assert_eq!(
+            inert("a\n::error::x\n   ::warning::y\nz ::notice::ok\n  ::: a.jsonnet:1:2".to_owned()),
+            "a\n\\u{3a}:error::x\n   \\u{3a}:warning::y\nz ::notice::ok\n  ::: a.jsonnet:1:2"
+        );
+        assert_eq!(
+            inert("say ##[error]boom".to_owned()),
+            "say #\\u{23}[error]boom"
+        );
+        let json = inert_json(
+            serde_json::to_string(&serde_json::json!(["##[error]\u{9b}\u{202e}\u{7f}\x1b"]))
+                .unwrap(),
+        );
+        assert_eq!(json, r##"["#\u0023[error]\u009b\u202e\u007f\u001b"]"##);
+        let back: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ["##[error]\u{9b}\u{202e}\u{7f}\x1b"]);
+    }
+
+    #[test]
+    fn long_text_is_cut_by_lines_and_bytes() {
+        let text = "a\nb\nc\nd\n";
+        let cut = |lines, bytes| Cut {
+            lines,
+            bytes,
+            line: 10,
+        };
+        assert_eq!(cut_lines(text, cut(10, 100), "x"), "a\nb\nc\nd");
+        assert_eq!(
+            cut_lines(text, cut(2, 100), "x"),
+            "a\nb\n… 2 more lines of diff (x)"
+        );
+        assert_eq!(
+            cut_lines(text, cut(10, 5), "x"),
+            "a\nb\n… 2 more lines of diff (x)"
+        );
+        assert_eq!(
+            cut_lines(&format!("{}\n\x1b", "x".repeat(50)), cut(10, 100), "x"),
+            "xxxxxxxxxx… (40 more bytes)\n\\u{1b}"
+        );
+    }
+
+    #[test]
+    fn json_values_are_shown_bounded() {
+        assert_eq!(json_shown(&serde_json::json!("a\nb"), 20), "\"a\\nb\"");
+        let big = serde_json::Value::String("x".repeat(1_000_000));
+        assert_eq!(json_shown(&big, 10), "\"xxxxxxxxx…");
+        assert_eq!(json_shown(&serde_json::json!([1, 2]), 5), "[1,2]");
+        assert_eq!(json_shown(&serde_json::json!([1, 2]), 4), "[1,2…");
+    }
+
+    #[test]
+    fn json_prefixes_are_the_start_of_the_compact_text() {
+        let value = serde_json::json!({ "a": [1, "x\ny", null], "b": { "c": true } });
+        let whole = value.to_string();
+        assert_eq!(super::json_prefix(&value, 1000), (whole.clone(), false));
+        for max in 0..whole.len() {
+            let (prefix, cut) = super::json_prefix(&value, max);
+            assert!(cut, "{max}");
+            assert!(prefix.len() <= max, "{max}: {prefix}");
+            assert!(whole.starts_with(&prefix), "{max}: {prefix}");
+        }
     }
 
     #[test]

@@ -62,6 +62,25 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
     annotations: { 'acme.example/runbook': 'https://runbooks.%s/services/%s' % [acme.domain, name] },
   },
 
+  // A library: built into the services that depend on it, never deployed, so it has no
+  // alerts, SLO alerts or deployments of its own.
+  library(name, owner, tier, language, description, repo=null):: self.new(name, owner, tier, language, description, repo) + {
+    type: 'library',
+    alerts: [],
+  },
+
+  // A website: serves pages to people rather than an API to programs.
+  website:: { type: 'website' },
+
+  // --- Catalog ----------------------------------------------------------------
+
+  // The system the service belongs to.
+  system(name):: { system: name },
+
+  // The APIs this service implements, and those it calls.
+  provides(apis):: { providesApis+: acme.asArray(apis) },
+  consumes(apis):: { consumesApis+: acme.asArray(apis) },
+
   // --- Lifecycle -------------------------------------------------------------
 
   // Not yet fit for production: may only run in development and staging.

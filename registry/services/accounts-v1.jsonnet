@@ -6,3 +6,4 @@ service.new('accounts-v1', owner='identity', tier=3, language='ruby',
 + service.http(3000)
 + service.production(['prod-eu', 'prod-us'])
 + service.dependsOn('identity-api')
++ service.system('identity')

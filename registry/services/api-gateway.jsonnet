@@ -7,4 +7,6 @@ service.new('api-gateway', owner='platform', tier=1, language='other',
 + service.production(replicas=4)
 + service.preProduction
 + service.redis('rate-limits', memoryGb=2)
-+ service.dependsOn(['identity-api', 'payments-api', 'payouts', 'invoicing'])
++ service.dependsOn(['identity-api', 'payments-api', 'payouts', 'invoicing', 'go-kit'])
++ service.system('developer-platform')
++ service.consumes(['payments', 'identity'])

@@ -7,3 +7,4 @@ service.new('card-vault', owner='payments', tier=1, language='rust',
 + service.preProduction
 + service.postgres('vault', size='medium')
 + service.annotations({ 'acme.example/pci-scope': 'true' })
++ service.system('payments')

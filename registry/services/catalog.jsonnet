@@ -10,3 +10,5 @@ service.new('catalog', owner='commerce', tier=1, language='java',
 + service.redis('products', memoryGb=8)
 + service.bucket('acme-product-media')
 + service.dependsOn(['pricing', 'inventory'])
++ service.system('commerce')
++ service.provides('catalog-graphql')

@@ -8,4 +8,6 @@ service.new('checkout', owner='commerce', tier=1, language='go',
 + service.preProduction
 + service.postgres('orders', size='large')
 + service.redis('carts', memoryGb=4)
-+ service.dependsOn(['payments-api', 'inventory', 'pricing', 'shipping', 'identity-api', 'notifications'])
++ service.dependsOn(['payments-api', 'inventory', 'pricing', 'shipping', 'identity-api', 'notifications', 'go-kit'])
++ service.system('commerce')
++ service.consumes(['payments', 'identity'])

@@ -6,3 +6,4 @@ service.new('developer-portal', owner='platform', tier=3, language='typescript',
 + service.production('prod-eu')
 + service.staging()
 + service.postgres('backstage')
++ service.system('developer-platform')

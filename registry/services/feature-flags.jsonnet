@@ -8,3 +8,5 @@ service.new('feature-flags', owner='platform', tier=2, language='go',
 + service.preProduction
 + service.postgres('flags')
 + service.redis('flags-cache')
++ service.system('developer-platform')
++ service.dependsOn('go-kit')

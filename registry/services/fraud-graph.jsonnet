@@ -7,3 +7,4 @@ service.new('fraud-graph', owner='risk', tier=3, language='scala',
 + service.development()
 + service.requests('2', '8Gi')
 + service.dependsOn(['fraud-scoring', 'feature-store', 'events-ingest'])
++ service.system('risk')

@@ -9,3 +9,5 @@ service.new('fraud-scoring', owner='risk', tier=1, language='python',
 + service.redis('velocity', memoryGb=8)
 + service.slo(99.95, latencyP99Ms=80)
 + service.dependsOn(['risk-rules', 'feature-store'])
++ service.system('risk')
++ service.provides('fraud-scores')

@@ -8,4 +8,6 @@ service.new('identity-api', owner='identity', tier=1, language='go',
 + service.preProduction
 + service.postgres('accounts', size='medium')
 + service.redis('sessions', memoryGb=4)
-+ service.dependsOn(['notifications', 'feature-flags'])
++ service.dependsOn(['notifications', 'feature-flags', 'go-kit'])
++ service.system('identity')
++ service.provides('identity')

@@ -7,3 +7,4 @@ service.new('inventory', owner='commerce', tier=1, language='go',
 + service.preProduction
 + service.postgres('inventory', size='medium')
 + service.redis('reservations', memoryGb=2)
++ service.system('commerce')

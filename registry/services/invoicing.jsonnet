@@ -8,3 +8,5 @@ service.new('invoicing', owner='payments', tier=2, language='elixir',
 + service.postgres('invoices')
 + service.bucket('acme-invoices', retentionDays=3650)
 + service.dependsOn(['ledger', 'notifications'])
++ service.system('payments')
++ service.consumes('ledger')

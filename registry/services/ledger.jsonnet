@@ -8,3 +8,6 @@ service.new('ledger', owner='payments', tier=1, language='rust',
 + service.postgres('ledger', size='xlarge', version='17')
 + service.bucket('acme-ledger-archive', retentionDays=3650)
 + service.slo(99.99)
++ service.system('payments')
++ service.provides('ledger')
++ service.dependsOn('go-kit')

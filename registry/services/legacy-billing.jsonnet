@@ -9,3 +9,4 @@ service.new('legacy-billing', owner='payments', tier=2, language='ruby',
 + service.staging()
 + service.postgres('billing', version='14')
 + service.dependsOn(['ledger', 'notifications'])
++ service.system('payments')

@@ -7,3 +7,4 @@ service.new('mobile-bff', owner='storefront', tier=1, language='kotlin',
 + service.preProduction
 + service.redis('responses', memoryGb=2)
 + service.dependsOn(['checkout', 'catalog', 'search', 'identity-api', 'notifications'])
++ service.consumes(['catalog-graphql', 'identity'])

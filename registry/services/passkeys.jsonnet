@@ -7,3 +7,4 @@ service.new('passkeys', owner='identity', tier=2, language='rust',
 + service.preProduction
 + service.postgres('passkeys')
 + service.dependsOn('identity-api')
++ service.system('identity')

@@ -8,4 +8,7 @@ service.new('payments-api', owner='payments', tier=1, language='go',
 + service.preProduction
 + service.postgres('payments', size='large')
 + service.slo(99.99, latencyP99Ms=250)
-+ service.dependsOn(['ledger', 'fraud-scoring', 'psp-gateway', 'card-vault'])
++ service.dependsOn(['ledger', 'fraud-scoring', 'psp-gateway', 'card-vault', 'go-kit'])
++ service.system('payments')
++ service.provides('payments')
++ service.consumes(['ledger', 'fraud-scores'])

@@ -7,3 +7,5 @@ service.new('payouts', owner='payments', tier=2, language='kotlin',
 + service.preProduction
 + service.postgres('payouts')
 + service.dependsOn(['ledger', 'psp-gateway'])
++ service.system('payments')
++ service.consumes('ledger')

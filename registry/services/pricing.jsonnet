@@ -8,3 +8,4 @@ service.new('pricing', owner='commerce', tier=2, language='kotlin',
 + service.postgres('pricing')
 + service.redis('price-cache', memoryGb=2)
 + service.dependsOn('promotions')
++ service.system('commerce')

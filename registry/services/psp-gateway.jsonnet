@@ -7,3 +7,4 @@ service.new('psp-gateway', owner='payments', tier=1, language='java',
 + service.preProduction
 + service.env({ PSP_PRIMARY: 'adyen', PSP_FALLBACK: 'stripe' })
 + service.dependsOn('card-vault')
++ service.system('payments')

@@ -8,3 +8,4 @@ service.new('reconciliation', owner='payments', tier=2, language='python',
 + service.requests('1', '2Gi')
 + service.bucket('acme-settlement-files', retentionDays=730)
 + service.dependsOn(['ledger', 'psp-gateway'])
++ service.system('payments')

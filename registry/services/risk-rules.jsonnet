@@ -6,3 +6,4 @@ service.new('risk-rules', owner='risk', tier=2, language='scala',
 + service.production()
 + service.preProduction
 + service.postgres('rules')
++ service.system('risk')

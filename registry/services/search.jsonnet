@@ -8,3 +8,4 @@ service.new('search', owner='commerce', tier=2, language='java',
 + service.requests('1', '4Gi')
 + service.bucket('acme-search-snapshots', versioning=false, retentionDays=14)
 + service.dependsOn('catalog')
++ service.system('commerce')

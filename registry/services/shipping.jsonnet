@@ -8,3 +8,4 @@ service.new('shipping', owner='commerce', tier=2, language='python',
 + service.postgres('shipments')
 + service.env({ CARRIERS: 'dhl,ups,dpd' })
 + service.dependsOn(['inventory', 'notifications'])
++ service.system('commerce')

@@ -7,3 +7,4 @@ service.new('sso', owner='identity', tier=2, language='java',
 + service.preProduction
 + service.postgres('sso')
 + service.dependsOn('identity-api')
++ service.system('identity')

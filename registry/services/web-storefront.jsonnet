@@ -9,3 +9,5 @@ service.new('web-storefront', owner='storefront', tier=1, language='typescript',
 + service.redis('page-cache', memoryGb=4)
 + service.env({ PUBLIC_BASE_URL: 'https://www.acme.example' })
 + service.dependsOn(['checkout', 'catalog', 'search', 'identity-api', 'recommendations', 'feature-flags'])
++ service.website
++ service.consumes(['catalog-graphql', 'identity'])

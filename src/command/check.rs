@@ -12,13 +12,22 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
     let compilation = super::compile_dir(workspace)?;
     let mut drift = Vec::new();
     if let Some(graph) = compilation.graph() {
-        let dir = workspace.output_dir(&graph.registry.settings, args.out.as_deref());
-        let comparison = Comparison::new(&dir)?;
-        emit_each(graph, &|part| comparison.part(part))?;
-        drift = comparison
-            .finish()
-            .diagnostics(&dir.to_string_lossy(), args.verbose);
+        match workspace.output_dir(
+            &graph.registry.settings,
+            compilation.sources(),
+            args.out.as_deref(),
+        )? {
+            Ok(dir) => {
+                let comparison = Comparison::new(&dir, args.report.verbose)?;
+                emit_each(graph, &|part| comparison.part(part))?;
+                drift = comparison.finish().diagnostics(dir.shown());
+            }
+            Err(diagnostic) => drift.push(*diagnostic),
+        }
+        if let Some(codeowners) = super::codeowners(workspace, &compilation)? {
+            drift.extend(codeowners.drift());
+        }
     }
-    let failed = super::report(&compilation, drift, &args.report, out);
+    let failed = super::report(workspace, &compilation, drift, &args.report, out);
     Ok(super::status(failed))
 }

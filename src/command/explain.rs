@@ -28,11 +28,11 @@ pub(super) fn run(
         return Ok(ExitStatus::Clean);
     }
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = super::graph::linked(&compilation, out) else {
+    let Some(graph) = super::graph::linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let id = crate::explore::find(&graph.registry, &args.subject)?;
-    let outputs = crate::emit::emit(graph);
+    let outputs = crate::emit::everything(graph, compilation.sources());
     let explanation = crate::explore::explain::explain(graph, compilation.sources(), &outputs, &id);
     out.print(&match args.format {
         ExplainFormat::Human => explanation.human(),

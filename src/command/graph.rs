@@ -13,7 +13,7 @@ use crate::{ExitStatus, Result};
 
 pub(super) fn run(workspace: &Workspace, args: &GraphArgs, out: &mut Output) -> Result<ExitStatus> {
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = linked(&compilation, out) else {
+    let Some(graph) = linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let view = match &args.focus {
@@ -34,14 +34,19 @@ pub(super) fn run(workspace: &Workspace, args: &GraphArgs, out: &mut Output) -> 
 
 /// The linked graph of a registry without errors; otherwise its diagnostics are printed and
 /// there is none.
-pub(super) fn linked<'a>(compilation: &'a Compilation, out: &mut Output) -> Option<&'a Graph> {
+pub(super) fn linked<'a>(
+    workspace: &Workspace,
+    compilation: &'a Compilation,
+    out: &mut Output,
+) -> Option<&'a Graph> {
     if let Some(graph) = compilation.graph() {
         return Some(graph);
     }
     let args = ReportArgs {
         format: Format::Human,
         deny_warnings: false,
+        verbose: false,
     };
-    super::report(compilation, Vec::new(), &args, out);
+    super::report(workspace, compilation, Vec::new(), &args, out);
     None
 }

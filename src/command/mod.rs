@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::cli::{Cli, Command, ReportArgs};
 use crate::compilation::Compilation;
-use crate::diagnostic::render::{Format, render};
+use crate::diagnostic::render::{Format, Options, Paths, render};
 use crate::diagnostic::{Diagnostic, Severity, Sink};
 use crate::output::Output;
 use crate::source::read_dir;
@@ -57,20 +57,13 @@ fn compile_dir(workspace: &Workspace) -> Result<Compilation> {
 /// Prints the diagnostics of a compilation and `more` (found by the command itself), then,
 /// for people, a summary line; whether they fail the run.
 fn report(
+    workspace: &Workspace,
     compilation: &Compilation,
     more: Vec<Diagnostic>,
     args: &ReportArgs,
     out: &mut Output,
 ) -> bool {
-    let diagnostics = if more.is_empty() {
-        compilation.diagnostics().to_vec()
-    } else {
-        let mut sink = Sink::default();
-        for diagnostic in compilation.diagnostics().iter().cloned().chain(more) {
-            sink.push(diagnostic);
-        }
-        sink.into_sorted()
-    };
+    let diagnostics = merged(compilation, more);
     let count = |severity| {
         diagnostics
             .iter()
@@ -79,40 +72,81 @@ fn report(
     };
     let errors = count(Severity::Error);
     let warnings = count(Severity::Warning);
+    let options = Options {
+        styled: out.styled(),
+        verbose: args.verbose,
+        paths: if args.format == Format::Github {
+            Paths::repository(workspace.root())
+        } else {
+            Paths::AsGiven
+        },
+    };
     out.print(&render(
         &diagnostics,
         compilation.sources(),
         args.format,
-        out.styled(),
+        &options,
     ));
     if matches!(args.format, Format::Human | Format::Concise) {
-        let plural = |count: usize, noun: &str| {
-            format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
-        };
-        let summary = match (errors, warnings) {
-            (0, 0) => "no problems".to_owned(),
-            (0, warnings) => plural(warnings, "warning"),
-            (errors, 0) => plural(errors, "error"),
-            (errors, warnings) => {
-                format!(
-                    "{} and {}",
-                    plural(errors, "error"),
-                    plural(warnings, "warning")
-                )
-            }
-        };
-        match compilation.counts() {
-            Some(counts) => {
-                let counts: Vec<String> = counts
-                    .into_iter()
-                    .map(|(kind, count)| plural(count, &kind.to_string()))
-                    .collect();
-                out.print(&format!("checked {}: {summary}\n", counts.join(", ")));
-            }
-            None => out.print(&format!("{summary}\n")),
-        }
+        out.print(&summary(compilation, errors, warnings));
     }
     errors > 0 || (args.deny_warnings && warnings > 0)
+}
+
+/// The diagnostics of a compilation and `more`, sorted, each once.
+fn merged(compilation: &Compilation, more: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if more.is_empty() {
+        compilation.diagnostics().to_vec()
+    } else {
+        let mut sink = Sink::default();
+        for diagnostic in compilation.diagnostics().iter().cloned().chain(more) {
+            sink.push(diagnostic);
+        }
+        sink.into_sorted()
+    }
+}
+
+/// "checked 1 team, …: 2 errors and 1 warning".
+fn summary(compilation: &Compilation, errors: usize, warnings: usize) -> String {
+    let plural =
+        |count: usize, noun: &str| format!("{count} {noun}{}", if count == 1 { "" } else { "s" });
+    let summary = match (errors, warnings) {
+        (0, 0) => "no problems".to_owned(),
+        (0, warnings) => plural(warnings, "warning"),
+        (errors, 0) => plural(errors, "error"),
+        (errors, warnings) => {
+            format!(
+                "{} and {}",
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            )
+        }
+    };
+    match compilation.counts() {
+        Some(counts) => {
+            let counts: Vec<String> = counts
+                .into_iter()
+                .map(|(kind, count)| plural(count, &kind.to_string()))
+                .collect();
+            format!("checked {}: {summary}\n", counts.join(", "))
+        }
+        None => format!("{summary}\n"),
+    }
+}
+
+/// CODEOWNERS as the registry produces it and what is in its place, when the settings ask for
+/// it and the registry has no errors.
+fn codeowners(
+    workspace: &Workspace,
+    compilation: &Compilation,
+) -> Result<Option<crate::outdir::Codeowners>> {
+    let Some(graph) = compilation.graph() else {
+        return Ok(None);
+    };
+    let Some(file) = crate::emit::codeowners(graph, compilation.sources()) else {
+        return Ok(None);
+    };
+    crate::outdir::Codeowners::new(workspace.root(), &graph.registry.settings, file).map(Some)
 }
 
 /// A runtime for a command's store I/O.

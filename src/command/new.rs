@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::cli::{NewArgs, NewKind};
 use crate::compilation::Compilation;
-use crate::diagnostic::render::{Format, render};
+use crate::diagnostic::render::{Format, Options, Paths, render};
 use crate::diagnostic::{Severity, suggest};
 use crate::explore::scaffold::{Scaffold, is_name, scaffold, target};
 use crate::model::{EntityId, Kind, Registry};
@@ -33,12 +33,12 @@ pub(super) fn run(workspace: &Workspace, args: &NewArgs, out: &mut Output) -> Re
         });
     }
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = super::graph::linked(&compilation, out) else {
+    let Some(graph) = super::graph::linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let registry = &graph.registry;
     let id = EntityId::new(kind, name);
-    if registry.exists(&id) {
+    if registry.file(&id).is_some() {
         return Err(Error::Refused {
             message: format!("{kind} `{name}` already exists"),
             help: Some("pick another name, or edit the existing file".to_owned()),
@@ -116,13 +116,7 @@ fn verify(
         .iter()
         .map(|(_, source)| SourceFile {
             path: source.path.clone(),
-            content: match &source.content {
-                Content::Text(text) => Content::Text(Arc::clone(text)),
-                Content::Binary(bytes) => Content::Binary(Arc::clone(bytes)),
-                Content::Escape { target } => Content::Escape {
-                    target: target.clone(),
-                },
-            },
+            content: source.content.clone(),
         })
         .collect();
     files.push(SourceFile {
@@ -151,12 +145,12 @@ fn verify(
     if problems.is_empty() {
         return Ok(());
     }
-    out.print(&render(
-        &problems,
-        with.sources(),
-        Format::Human,
-        out.styled(),
-    ));
+    let options = Options {
+        styled: out.styled(),
+        verbose: false,
+        paths: Paths::AsGiven,
+    };
+    out.print(&render(&problems, with.sources(), Format::Human, &options));
     Err(Error::Refused {
         message: format!(
             "the new {} `{}` would not be valid: nothing was written",

@@ -26,7 +26,7 @@ pub(crate) fn run(
     let revision = Revision::open(workspace.root(), &args.commit)?;
     let commit = revision.id().to_string();
     let compilation = Compilation::new(Arc::new(revision.sources()?))?;
-    let failed = super::report(&compilation, Vec::new(), &args.report, out);
+    let failed = super::report(workspace, &compilation, Vec::new(), &args.report, out);
     let Some(graph) = compilation.graph().filter(|_| !failed) else {
         out.print(&format!(
             "refusing to publish: the registry at `{}` has problems\n",

@@ -13,7 +13,7 @@ use crate::{Error, ExitStatus, Result};
 
 pub(super) fn run(workspace: &Workspace, args: &SiteArgs, out: &mut Output) -> Result<ExitStatus> {
     let compilation = super::compile_dir(workspace)?;
-    let Some(graph) = super::graph::linked(&compilation, out) else {
+    let Some(graph) = super::graph::linked(workspace, &compilation, out) else {
         return Ok(ExitStatus::Problems);
     };
     let outputs = crate::emit::emit(graph);

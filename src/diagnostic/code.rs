@@ -24,7 +24,8 @@ use super::Severity;
 #[strum(serialize_all = "kebab-case")]
 pub(crate) enum Code {
     /// A file where the registry expects none: a `.jsonnet` file outside `teams/`, `projects/`,
-    /// `clusters/`, `services/` and the library, or a data file in a kind's directory. It is
+    /// `clusters/`, `services/`, `systems/`, `apis/` and the library, or a data file in a kind's
+    /// directory. It is
     /// not evaluated, so whatever it was meant to declare does not exist. Move it into the
     /// right directory, rename it to `.jsonnet`, or make it a `.libsonnet` helper.
     UnknownFile,
@@ -59,9 +60,15 @@ pub(crate) enum Code {
     /// An entity's `name` differs from its file stem. The file stem is the entity's identity;
     /// make the two equal.
     NameMismatch,
+    /// Two items of one list in an entity have the same name, and that name is their key in
+    /// the generated outputs: two members of a team with one login (logins ignore case), or
+    /// two ports, alerts, postgres databases, redis caches, buckets or node pools with one
+    /// name. One would silently replace the other (two alert rules of one name Prometheus
+    /// reports as duplicates). Rename or remove one.
+    DuplicateKey,
     /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
-    /// a deployment's cluster, a cluster's managing cluster, or a dependency. The help line
-    /// names the nearest existing one.
+    /// a deployment's cluster, a cluster's managing cluster, a dependency, a system, or an API
+    /// provided or consumed. The help line names the nearest existing one.
     UnknownReference,
     /// Services depend on each other in a cycle, so none of them can be started, rolled out or
     /// reasoned about first. Remove one dependency of the cycle.
@@ -103,13 +110,13 @@ pub(crate) enum Code {
     SharedNamespace,
     /// Two objects one Argo CD sees would have one kind and name (a cluster named
     /// `registry-root`, or named `in-cluster` while managed remotely; a service named like a
-    /// cluster deploying to a cluster named `namespaces`), so one would replace the other.
-    /// Rename one of the entities named.
+    /// cluster deploying to a cluster named `namespaces` or `monitoring`), so one would
+    /// replace the other. Rename one of the entities named.
     ArgocdNameConflict,
-    /// An Application's name (`<service>.<cluster>`, `<cluster>.namespaces`) is over 63
-    /// characters, the most that Argo CD 2.x's label tracking can write into
-    /// `app.kubernetes.io/instance`, or a Helm service's name (its release name) is over 53.
-    /// Shorten the service's or the cluster's name.
+    /// An Application's name (`<service>.<cluster>`, `<cluster>.namespaces`,
+    /// `<cluster>.monitoring`) is over 63 characters, the most that Argo CD 2.x's label
+    /// tracking can write into `app.kubernetes.io/instance`, or a Helm service's name (its
+    /// release name) is over 53. Shorten the service's or the cluster's name.
     ArgocdNameTooLong,
     /// Two outputs would be the same file: a service deploys to one cluster twice, so it would
     /// need two Applications of one name. Merge the deployments.
@@ -125,13 +132,46 @@ pub(crate) enum Code {
     /// or a file was added by hand). Run `registry build`, which removes the files it
     /// generated before, and remove any other file by hand.
     GeneratedExtra,
+    /// A file or directory under the registry root that is never read: a FIFO, socket or
+    /// device (opening one could block or never end), a file larger than 16 MiB, a symbolic
+    /// link in a loop or to nothing, or a kind's directory (or a directory in one) that is a
+    /// symbolic link leading outside the root. Whatever it was meant to declare does not exist.
+    /// Replace it with a regular file or directory inside the root.
+    UnreadableFile,
+    /// A `libraryPaths` entry that cannot hold helpers: the registry root itself, a path
+    /// outside it, or a kind's directory or a directory inside one (its entity files would
+    /// silently become helpers and declare nothing). It is not used. Name a directory of
+    /// helpers inside the root, such as `lib`.
+    InvalidLibraryPath,
+    /// The output directory `generatedPath` names cannot be one the tool may own: it is the
+    /// registry root, inside it or above it, outside the repository, a symbolic link or reached
+    /// through one, not a directory, or it holds or is inside `.git`. Nothing is read or
+    /// written there. Set `generatedPath` to a directory of its own beside the registry root,
+    /// such as `generated`.
+    UnsafeOutputDir,
+    /// Where the registry writes a file, the output directory holds something other than a
+    /// regular file (a symbolic link, a FIFO, a socket, a device, a directory), or where it
+    /// writes a directory, something other than a directory. It is never followed, opened or
+    /// printed, and `build` leaves it alone. Remove it and run `registry build`.
+    GeneratedNotRegular,
+    /// `build` did not remove a file that an earlier build wrote and this one no longer
+    /// produces, because it cannot prove the file is still what it wrote: it was changed
+    /// since, is no longer a regular file, was recorded without a hash, or the manifest that
+    /// lists it is not one `build` wrote. Remove the file by hand if it is not needed.
+    GeneratedKept,
+    /// Where the settings put CODEOWNERS (`codeowners.path`, from the repository's root) there
+    /// is something `registry build` did not write: a file without its header, a directory, or
+    /// a symbolic link (there or on the way, never followed). Nothing is replaced. Move the
+    /// file's rules into the registry (each entity's `owner`, `codeowners` in the settings) and
+    /// delete it, or remove `codeowners` from the settings.
+    ForeignCodeowners,
 }
 
 impl Code {
     /// The severity of a code that policies do not configure.
     pub(crate) fn default_severity(self) -> Severity {
         match self {
-            Self::UnknownFile => Severity::Warning,
+            Self::UnknownFile | Self::GeneratedKept => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -2,35 +2,40 @@
 //! entity by entity and field by field, their generated files compared, and the impact derived
 //! from the head's graph: who depends on what changed, which Terraform roots need a plan, which
 //! clusters' Argo CD applications will sync, whose ownership moved. Pure; nothing is read here.
+//! Linear in the entities and dependencies of both sides: the services downstream of a change
+//! are found in one walk of each graph, not one walk per changed service.
 
 mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
-pub(crate) use self::render::{DiffFormat, render};
+pub(crate) use self::render::{
+    DiffFormat, Options, Problems, human, json, markdown, markdown_problems,
+};
 use crate::emit::{OutputSet, Target};
 use crate::graph::{Graph, Relation};
 use crate::model::{EntityId, Kind};
 
 /// Everything that differs between a base and a head.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub(crate) struct Diff {
     pub(crate) entities: Vec<EntityChange>,
     pub(crate) files: Vec<FileChange>,
     pub(crate) impact: Impact,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct EntityChange {
     pub(crate) kind: Kind,
     pub(crate) name: String,
     pub(crate) change: Status,
     /// For a changed entity, each field that differs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) fields: Vec<FieldChange>,
+    /// For a changed or removed service, the services that depend on it directly.
+    pub(crate) depended_on_by: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,40 +46,38 @@ pub(crate) enum Status {
     Changed,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct FieldChange {
     /// The JSON pointer of the field.
     pub(crate) pointer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) old: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) new: Option<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct FileChange {
     pub(crate) path: String,
     pub(crate) change: Status,
     /// What applying the change destroys in a cluster, one sentence each.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) destructive: Vec<String>,
-    #[serde(skip)]
     pub(crate) old: Option<Vec<u8>>,
-    #[serde(skip)]
     pub(crate) new: Option<Vec<u8>>,
 }
 
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub(crate) struct Impact {
-    /// For each changed or removed service, every service that depends on it, directly or not.
-    pub(crate) dependents: BTreeMap<String, Vec<String>>,
+    /// Every service that depends, directly or not, on a changed or removed service.
+    pub(crate) dependents: Vec<String>,
     /// The cloud projects whose Terraform variables change (`teams` for the teams' file).
     pub(crate) terraform: Vec<String>,
     /// The clusters whose Argo CD manifests change.
     pub(crate) clusters: Vec<String>,
     /// Entities whose owner changes: `kind/name` → (old, new).
     pub(crate) owners: BTreeMap<String, (String, String)>,
+    /// Who must review the change: the handles of the owners of every changed entity and of
+    /// everything depending on one, directly or not (services on a changed cluster, clusters
+    /// in a changed project, providers and consumers of a changed API).
+    pub(crate) reviewers: Vec<String>,
 }
 
 /// One side of a diff.
@@ -89,6 +92,12 @@ impl Diff {
         let old = &base.graph.registry.entities;
         let new = &head.graph.registry.entities;
         let ids: BTreeSet<&EntityId> = old.keys().chain(new.keys()).collect();
+        // The services whose dependents are affected, in the graph that holds them.
+        let mut changed: Vec<&EntityId> = Vec::new();
+        let mut removed: Vec<&EntityId> = Vec::new();
+        // Every entity that differs, in the graph that holds it, for the reviewers.
+        let mut touched: Vec<&EntityId> = Vec::new();
+        let mut gone: Vec<&EntityId> = Vec::new();
         for id in ids {
             let parse =
                 |json: &str| serde_json::from_str::<Value>(json).expect("records hold JSON");
@@ -122,24 +131,54 @@ impl Diff {
                     .owners
                     .insert(id.to_string(), (name(&owner.old), name(&owner.new)));
             }
+            let mut depended_on_by = Vec::new();
             if id.kind == Kind::Service && status != Status::Added {
                 let graph = if status == Status::Removed {
+                    removed.push(id);
                     base.graph
                 } else {
+                    changed.push(id);
                     head.graph
                 };
-                let dependents = dependents(graph, id);
-                if !dependents.is_empty() {
-                    diff.impact.dependents.insert(id.name.clone(), dependents);
-                }
+                depended_on_by = graph
+                    .referrers(id, Relation::DependsOn)
+                    .into_iter()
+                    .map(|referrer| referrer.name.clone())
+                    .collect();
+            }
+            if status == Status::Removed {
+                gone.push(id);
+            } else {
+                touched.push(id);
             }
             diff.entities.push(EntityChange {
                 kind: id.kind,
                 name: id.name.clone(),
                 change: status,
                 fields,
+                depended_on_by,
             });
         }
+        let mut dependents = BTreeSet::new();
+        for (graph, from) in [(head.graph, &changed), (base.graph, &removed)] {
+            let reached = upstream(graph, from, &[Relation::DependsOn]);
+            dependents.extend(reached.into_iter().map(|id| id.name.clone()));
+        }
+        diff.impact.dependents = dependents.into_iter().collect();
+        let mut reviewers = BTreeSet::new();
+        for (graph, from) in [(head.graph, &touched), (base.graph, &gone)] {
+            let reached = upstream(graph, from, REVIEWED_THROUGH);
+            let owners = from
+                .iter()
+                .copied()
+                .chain(reached)
+                .filter_map(|id| crate::emit::owner(graph, id));
+            reviewers.extend(owners.map(|team| match &graph.registry.settings.codeowners {
+                Some(codeowners) => codeowners.handle(&team),
+                None => format!("team/{team}"),
+            }));
+        }
+        diff.impact.reviewers = reviewers.into_iter().collect();
         let paths: BTreeSet<&String> = base
             .outputs
             .files
@@ -182,19 +221,38 @@ impl Diff {
     }
 }
 
-/// Every service that depends on `id`, directly or not, by name.
-fn dependents(graph: &Graph, id: &EntityId) -> Vec<String> {
-    let mut seen: BTreeSet<&EntityId> = BTreeSet::new();
-    let mut stack = vec![id];
+/// The relations through which a change reaches an entity whose owner must review it.
+const REVIEWED_THROUGH: &[Relation] = &[
+    Relation::DependsOn,
+    Relation::Cluster,
+    Relation::Project,
+    Relation::ProvidesApi,
+    Relation::ConsumesApi,
+];
+
+/// Every entity of `graph` that refers to one of `from` through one of `relations`, directly or
+/// not: one walk, each entity expanded once.
+fn upstream<'g>(
+    graph: &'g Graph,
+    from: &[&'g EntityId],
+    relations: &[Relation],
+) -> HashSet<&'g EntityId> {
+    let mut reached: HashSet<&EntityId> = HashSet::new();
+    let mut expanded: HashSet<&EntityId> = HashSet::new();
+    let mut stack: Vec<&EntityId> = from.to_vec();
     while let Some(next) = stack.pop() {
-        for referrer in graph.referrers(next, Relation::DependsOn) {
-            if seen.insert(referrer) {
-                stack.push(referrer);
+        if !expanded.insert(next) {
+            continue;
+        }
+        for relation in relations {
+            for referrer in graph.referrers(next, *relation) {
+                if reached.insert(referrer) {
+                    stack.push(referrer);
+                }
             }
         }
     }
-    seen.remove(id);
-    seen.into_iter().map(|id| id.name.clone()).collect()
+    reached
 }
 
 /// Appends every difference between `old` and `new` under `pointer`. Objects are compared key

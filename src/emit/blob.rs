@@ -27,6 +27,8 @@ struct Blob<'a> {
     projects: BTreeMap<&'a str, Entry<'a>>,
     clusters: BTreeMap<&'a str, Entry<'a>>,
     services: BTreeMap<&'a str, Entry<'a>>,
+    systems: BTreeMap<&'a str, Entry<'a>>,
+    apis: BTreeMap<&'a str, Entry<'a>>,
 }
 
 /// One entity in the blob; its value is parsed from its compact JSON only while it is written.
@@ -74,6 +76,8 @@ pub(super) fn emit(graph: &Graph, outputs: &mut OutputSet) {
         projects: entries(Kind::Project),
         clusters: entries(Kind::Cluster),
         services: entries(Kind::Service),
+        systems: entries(Kind::System),
+        apis: entries(Kind::Api),
     };
     outputs.add(
         super::Target::Blob,
@@ -100,6 +104,8 @@ fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
             "children": names(graph.referrers(id, Relation::Parent)),
             "projects": owned(Kind::Project),
             "services": owned(Kind::Service),
+            "systems": owned(Kind::System),
+            "apis": owned(Kind::Api),
         }),
         Entity::Project(_) => json!({
             "clusters": names(graph.referrers(id, Relation::Project)),
@@ -133,6 +139,21 @@ fn relations(graph: &Graph, id: &EntityId, entity: &Entity) -> Value {
                 "clusters": clusters,
             })
         }
+        Entity::System(_) => {
+            let members = graph.referrers(id, Relation::System);
+            let of = |kind: Kind| -> Vec<&str> {
+                members
+                    .iter()
+                    .filter(|member| member.kind == kind)
+                    .map(|member| member.name.as_str())
+                    .collect()
+            };
+            json!({ "services": of(Kind::Service), "apis": of(Kind::Api) })
+        }
+        Entity::Api(_) => json!({
+            "providers": names(graph.referrers(id, Relation::ProvidesApi)),
+            "consumers": names(graph.referrers(id, Relation::ConsumesApi)),
+        }),
     }
 }
 
@@ -145,14 +166,22 @@ fn normalize(entity: &Entity, mut value: Value) -> Value {
     let empty_map = || Value::Object(Map::new());
     fields.entry("annotations").or_insert_with(empty_map);
     match entity {
-        Entity::Team(_) | Entity::Project(_) => {}
+        Entity::Team(_) | Entity::Project(_) | Entity::System(_) | Entity::Api(_) => {}
         Entity::Cluster(_) => {
             fields.entry("nodePools").or_insert_with(empty_list);
         }
         Entity::Service(_) => {
-            for key in ["dependsOn", "deployments", "ports", "alerts"] {
+            for key in [
+                "dependsOn",
+                "providesApis",
+                "consumesApis",
+                "deployments",
+                "ports",
+                "alerts",
+            ] {
                 fields.entry(key).or_insert_with(empty_list);
             }
+            fields.entry("type").or_insert_with(|| "service".into());
             fields.entry("env").or_insert_with(empty_map);
             let resources = fields.entry("resources").or_insert_with(empty_map);
             if let Value::Object(resources) = resources {

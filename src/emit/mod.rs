@@ -2,8 +2,12 @@
 //! `build` writes and `check` compares, byte for byte the same on every machine: keys sorted,
 //! entities in name order, a trailing newline. Nothing here touches the file system.
 
+mod alertmanager;
 mod argocd;
+mod backstage;
 mod blob;
+mod codeowners;
+mod prometheus;
 mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,10 +15,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use strum::IntoEnumIterator as _;
+
 use crate::graph::Graph;
-use crate::model::EntityId;
+use crate::model::{EntityId, Kind};
+use crate::source::Sources;
 
 pub(crate) use self::blob::API_VERSION;
+pub(crate) use self::codeowners::{HEADER as CODEOWNERS_HEADER, owner};
 
 /// The record of what `build` wrote, so that it can remove exactly its own stale files.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -34,6 +42,8 @@ pub(crate) enum Target {
     ArgoBootstrap { argocd: String },
     /// The project that creates the namespaces of the clusters an Argo CD manages.
     ArgoNamespacesProject { argocd: String },
+    /// The project that applies the `PrometheusRule`s of the clusters an Argo CD manages.
+    ArgoMonitoringProject { argocd: String },
     /// A cluster's Secret (when managed remotely) and its root, under its Argo CD's root.
     ArgoCluster { argocd: String, cluster: String },
     /// A team's `AppProject` on a cluster.
@@ -44,6 +54,8 @@ pub(crate) enum Target {
     },
     /// The Application that creates a cluster's namespaces.
     ArgoNamespaces { argocd: String, cluster: String },
+    /// The Application that applies a cluster's `PrometheusRule`s.
+    ArgoMonitoring { argocd: String, cluster: String },
     /// A service's Application on a cluster.
     ArgoApplication {
         argocd: String,
@@ -52,6 +64,23 @@ pub(crate) enum Target {
     },
     /// A cluster's namespaces and their quotas, which its namespaces Application syncs.
     Namespaces { cluster: String },
+    /// The declarations of the teams' Terraform variables.
+    TerraformTeamsVariables,
+    /// The declarations of one cloud project's Terraform variables.
+    TerraformProjectVariables { project: String },
+    /// A service's `PrometheusRule` on a cluster, which the cluster's monitoring Application
+    /// applies.
+    PrometheusRule { cluster: String, service: String },
+    /// The Alertmanager configuration.
+    Alertmanager,
+    /// The Backstage `Location` that lists every catalog file.
+    BackstageLocation,
+    /// One entity's Backstage catalog file.
+    BackstageEntity { kind: Kind, name: String },
+    /// A team member's Backstage `User`.
+    BackstageUser { login: String },
+    /// CODEOWNERS, outside the output directory: `path` is relative to the repository's root.
+    Codeowners { path: String },
 }
 
 impl Target {
@@ -68,6 +97,9 @@ impl Target {
             Self::ArgoNamespacesProject { argocd } => {
                 format!("argocd/{argocd}/root/namespaces.yaml")
             }
+            Self::ArgoMonitoringProject { argocd } => {
+                format!("argocd/{argocd}/root/monitoring.yaml")
+            }
             Self::ArgoCluster { argocd, cluster } => {
                 format!("argocd/{argocd}/root/clusters/{cluster}.yaml")
             }
@@ -79,20 +111,66 @@ impl Target {
             Self::ArgoNamespaces { argocd, cluster } => {
                 format!("argocd/{argocd}/clusters/{cluster}/namespaces.yaml")
             }
+            Self::ArgoMonitoring { argocd, cluster } => {
+                format!("argocd/{argocd}/clusters/{cluster}/monitoring.yaml")
+            }
             Self::ArgoApplication {
                 argocd,
                 cluster,
                 service,
             } => format!("argocd/{argocd}/clusters/{cluster}/apps/{service}.yaml"),
             Self::Namespaces { cluster } => format!("kubernetes/{cluster}/namespaces.yaml"),
+            Self::TerraformTeamsVariables => "terraform/teams.variables.tf.json".to_owned(),
+            Self::TerraformProjectVariables { project } => {
+                format!("terraform/projects/{project}.variables.tf.json")
+            }
+            Self::PrometheusRule { cluster, service } => {
+                format!("{}/{service}.yaml", monitoring_dir(cluster))
+            }
+            Self::Alertmanager => "alertmanager/alertmanager.yaml".to_owned(),
+            Self::BackstageLocation => "backstage/catalog.yaml".to_owned(),
+            Self::BackstageEntity { kind, name } => format!("backstage/{}/{name}.yaml", kind.dir()),
+            Self::BackstageUser { login } => format!("backstage/users/{login}.yaml"),
+            // A leading `/`, as in CODEOWNERS itself: from the repository's root, never a path
+            // in the output directory (which refuses absolute paths).
+            Self::Codeowners { path } => format!("/{path}"),
+        }
+    }
+
+    /// The tool that reads this file.
+    pub(crate) fn consumer(&self) -> &'static str {
+        match self {
+            Self::Manifest => "registry build",
+            Self::Blob => "every consumer",
+            Self::TerraformTeams
+            | Self::TerraformProject { .. }
+            | Self::TerraformTeamsVariables
+            | Self::TerraformProjectVariables { .. } => "Terraform",
+            Self::ArgoBootstrap { .. }
+            | Self::ArgoNamespacesProject { .. }
+            | Self::ArgoMonitoringProject { .. }
+            | Self::ArgoCluster { .. }
+            | Self::ArgoProject { .. }
+            | Self::ArgoNamespaces { .. }
+            | Self::ArgoMonitoring { .. }
+            | Self::ArgoApplication { .. } => "Argo CD",
+            Self::Namespaces { .. } => "Kubernetes, through Argo CD",
+            Self::PrometheusRule { .. } => "Prometheus, through Argo CD",
+            Self::Alertmanager => "Alertmanager",
+            Self::BackstageLocation | Self::BackstageEntity { .. } | Self::BackstageUser { .. } => {
+                "Backstage"
+            }
+            Self::Codeowners { .. } => "GitHub",
         }
     }
 
     /// The Terraform root that reads this file: a cloud project, or `teams`.
     pub(crate) fn terraform_root(&self) -> Option<&str> {
         match self {
-            Self::TerraformTeams => Some("teams"),
-            Self::TerraformProject { project } => Some(project),
+            Self::TerraformTeams | Self::TerraformTeamsVariables => Some("teams"),
+            Self::TerraformProject { project } | Self::TerraformProjectVariables { project } => {
+                Some(project)
+            }
             _ => None,
         }
     }
@@ -101,12 +179,16 @@ impl Target {
     /// it runs on.
     pub(crate) fn cluster(&self) -> Option<&str> {
         match self {
-            Self::ArgoBootstrap { argocd } | Self::ArgoNamespacesProject { argocd } => Some(argocd),
+            Self::ArgoBootstrap { argocd }
+            | Self::ArgoNamespacesProject { argocd }
+            | Self::ArgoMonitoringProject { argocd } => Some(argocd),
             Self::ArgoCluster { cluster, .. }
             | Self::ArgoProject { cluster, .. }
             | Self::ArgoNamespaces { cluster, .. }
+            | Self::ArgoMonitoring { cluster, .. }
             | Self::ArgoApplication { cluster, .. }
-            | Self::Namespaces { cluster } => Some(cluster),
+            | Self::Namespaces { cluster }
+            | Self::PrometheusRule { cluster, .. } => Some(cluster),
             _ => None,
         }
     }
@@ -115,6 +197,13 @@ impl Target {
     fn is_kubernetes(&self) -> bool {
         self.cluster().is_some()
     }
+}
+
+/// The directory of a cluster's `PrometheusRule`s, which its monitoring Application syncs,
+/// relative to the output directory: beside its namespaces, never under an Argo CD's tree,
+/// whose roots would apply them in a project that forbids them.
+fn monitoring_dir(cluster: &str) -> String {
+    format!("kubernetes/{cluster}/monitoring")
 }
 
 /// What applying the change of one generated file from `before` to `after` destroys in a
@@ -144,26 +233,56 @@ pub(crate) struct OutputSet {
     pub(crate) files: BTreeMap<String, OutputFile>,
 }
 
-/// The manifest: every other file and the entities that shape it.
-fn render_manifest(files: &BTreeMap<String, BTreeSet<EntityId>>) -> Vec<u8> {
+/// What the manifest records of one file.
+struct Listed {
+    entities: BTreeSet<EntityId>,
+    sha256: String,
+    size: usize,
+}
+
+/// The manifest: every other file, the entities that shape it, and its SHA-256 and size, so
+/// that `build` removes a file only while it is still what a build wrote.
+fn render_manifest(files: &BTreeMap<String, Listed>) -> Vec<u8> {
     #[derive(Serialize)]
     struct Manifest<'a> {
         #[serde(rename = "apiVersion")]
         api_version: &'a str,
-        files: BTreeMap<&'a str, Vec<String>>,
+        files: BTreeMap<&'a str, Entry<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        entities: Vec<String>,
+        sha256: &'a str,
+        size: usize,
     }
     json(&Manifest {
         api_version: API_VERSION,
         files: files
             .iter()
-            .map(|(path, entities)| {
+            .map(|(path, listed)| {
                 (
                     path.as_str(),
-                    entities.iter().map(ToString::to_string).collect(),
+                    Entry {
+                        entities: listed.entities.iter().map(ToString::to_string).collect(),
+                        sha256: &listed.sha256,
+                        size: listed.size,
+                    },
                 )
             })
             .collect(),
     })
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 impl OutputSet {
@@ -190,6 +309,9 @@ enum Job<'a> {
     Teams,
     Project(&'a EntityId),
     Cluster(&'a EntityId),
+    Alertmanager,
+    Backstage(Kind),
+    BackstageUsers,
 }
 
 /// The blob alone, `registry.json`, for `publish`.
@@ -200,6 +322,21 @@ pub(crate) fn registry_blob(graph: &Graph) -> Vec<u8> {
         .remove(blob::PATH)
         .expect("the blob is always emitted")
         .bytes
+}
+
+/// CODEOWNERS, when the settings ask for it: the one file outside the output directory, so
+/// `build` and `check` handle it on their own, never through the output directory.
+pub(crate) fn codeowners(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
+    codeowners::emit(graph, sources)
+}
+
+/// Every output of `graph`, CODEOWNERS included, in one set: what `diff` and `explain` read.
+pub(crate) fn everything(graph: &Graph, sources: &Sources) -> OutputSet {
+    let mut outputs = emit(graph);
+    if let Some(file) = codeowners(graph, sources) {
+        outputs.files.insert(file.target.path(), file);
+    }
+    outputs
 }
 
 /// Renders every output of `graph` into one set, for `diff`, which needs both sides whole.
@@ -224,11 +361,17 @@ pub(crate) fn emit_each<E: Send>(
     graph: &Graph,
     consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
-    let jobs: Vec<Job> = [Job::Blob, Job::Teams]
-        .into_iter()
-        .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
-        .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
-        .collect();
+    let jobs: Vec<Job> = [
+        Job::Blob,
+        Job::Teams,
+        Job::Alertmanager,
+        Job::BackstageUsers,
+    ]
+    .into_iter()
+    .chain(Kind::iter().map(Job::Backstage))
+    .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
+    .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
+    .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
     let listed = std::sync::Mutex::new(BTreeMap::new());
@@ -240,15 +383,40 @@ pub(crate) fn emit_each<E: Send>(
                         let mut part = OutputSet::default();
                         match job {
                             Job::Blob => blob::emit(graph, &mut part),
-                            Job::Teams => terraform::teams(graph, &mut part),
-                            Job::Project(id) => terraform::project(graph, id, &mut part),
-                            Job::Cluster(id) => argocd::emit(graph, id, &mut part),
+                            Job::Teams => {
+                                terraform::teams(graph, &mut part);
+                                terraform::teams_variables(&mut part);
+                            }
+                            Job::Project(id) => {
+                                terraform::project(graph, id, &mut part);
+                                terraform::project_variables(id, &mut part);
+                            }
+                            Job::Cluster(id) => {
+                                argocd::emit(graph, id, &mut part);
+                                prometheus::emit(graph, id, &mut part);
+                            }
+                            Job::Alertmanager => alertmanager::emit(graph, &mut part),
+                            Job::Backstage(kind) => backstage::entities(graph, *kind, &mut part),
+                            Job::BackstageUsers => {
+                                backstage::members(graph, &mut part);
+                                backstage::location(graph, &mut part);
+                            }
                         }
-                        listed.lock().expect("no emitter panics").extend(
-                            part.files
-                                .iter()
-                                .map(|(path, file)| (path.clone(), file.entities.clone())),
-                        );
+                        let hashed: Vec<(String, Listed)> = part
+                            .files
+                            .iter()
+                            .map(|(path, file)| {
+                                (
+                                    path.clone(),
+                                    Listed {
+                                        entities: file.entities.clone(),
+                                        sha256: sha256(&file.bytes),
+                                        size: file.bytes.len(),
+                                    },
+                                )
+                            })
+                            .collect();
+                        listed.lock().expect("no emitter panics").extend(hashed);
                         if let Err(error) = consume(part) {
                             // Let the other workers stop too.
                             next.store(jobs.len(), Ordering::Relaxed);

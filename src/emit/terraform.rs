@@ -325,3 +325,195 @@ fn resources<'a>(name: &'a str, service: &'a Service, cloud_id: &str, file: &mut
         );
     }
 }
+
+/// A Terraform `object({...})` type expression of `fields`.
+fn object(fields: &[(&str, String)]) -> String {
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|(name, type_)| format!("{name} = {type_}"))
+        .collect();
+    format!("object({{ {} }})", fields.join(", "))
+}
+
+fn map(of: &str) -> String {
+    format!("map({of})")
+}
+
+fn string() -> String {
+    "string".to_owned()
+}
+
+fn number() -> String {
+    "number".to_owned()
+}
+
+fn boolean() -> String {
+    "bool".to_owned()
+}
+
+/// The type of the teams' variable, exactly as `teams.auto.tfvars.json` holds it.
+fn teams_type() -> String {
+    map(&object(&[
+        ("description", string()),
+        ("slack_channel", string()),
+        ("parent", string()),
+        (
+            "members",
+            map(&object(&[
+                ("name", string()),
+                ("email", string()),
+                ("role", string()),
+            ])),
+        ),
+        (
+            "on_call",
+            object(&[
+                ("rotation", string()),
+                ("hours", string()),
+                ("escalation", string()),
+            ]),
+        ),
+    ]))
+}
+
+/// Each project variable's description and type, exactly as a project's file holds it.
+fn project_types() -> Vec<(&'static str, &'static str, String)> {
+    let owned = |fields: &[(&str, String)]| {
+        let mut all = vec![
+            ("service", string()),
+            ("team", string()),
+            ("name", string()),
+        ];
+        all.extend(fields.iter().cloned());
+        map(&object(&all))
+    };
+    let set = || "set(string)".to_owned();
+    vec![
+        (
+            "project",
+            "The cloud project.",
+            object(&[
+                ("name", string()),
+                ("provider", string()),
+                ("cloud_id", string()),
+                ("environment", string()),
+                ("region", string()),
+                ("cost_centre", string()),
+                ("owner", string()),
+                ("labels", map("string")),
+            ]),
+        ),
+        (
+            "clusters",
+            "The project's Kubernetes clusters, by name.",
+            map(&object(&[
+                ("environment", string()),
+                ("region", string()),
+                ("kubernetes_version", string()),
+                ("argocd_server", string()),
+                ("argocd_namespace", string()),
+                ("argocd_managed_by", string()),
+                (
+                    "node_pools",
+                    map(&object(&[
+                        ("machine_type", string()),
+                        ("min_nodes", number()),
+                        ("max_nodes", number()),
+                        ("spot", boolean()),
+                    ])),
+                ),
+            ])),
+        ),
+        (
+            "namespaces",
+            "The namespaces services deploy to, keyed `<cluster>/<namespace>`.",
+            map(&object(&[
+                ("cluster", string()),
+                ("namespace", string()),
+                ("team", string()),
+                ("services", "list(string)".to_owned()),
+            ])),
+        ),
+        (
+            "databases",
+            "PostgreSQL databases, keyed `<service>-<name>`.",
+            owned(&[
+                ("version", string()),
+                ("size", string()),
+                ("high_availability", boolean()),
+            ]),
+        ),
+        (
+            "caches",
+            "Redis instances, keyed `<service>-<name>`.",
+            owned(&[("memory_gb", number())]),
+        ),
+        (
+            "buckets",
+            "Object-storage buckets, keyed `<service>-<name>`.",
+            owned(&[
+                ("bucket_name", string()),
+                ("versioning", boolean()),
+                ("retention_days", number()),
+            ]),
+        ),
+        (
+            "team_access",
+            "What each team may reach: its members' e-mails and the keys of the other maps.",
+            map(&object(&[
+                ("members", set()),
+                ("namespaces", set()),
+                ("databases", set()),
+                ("caches", set()),
+                ("buckets", set()),
+            ])),
+        ),
+    ]
+}
+
+#[derive(Serialize)]
+struct Declarations {
+    variable: BTreeMap<&'static str, Declaration>,
+}
+
+#[derive(Serialize)]
+struct Declaration {
+    description: &'static str,
+    #[serde(rename = "type")]
+    type_: String,
+}
+
+/// `teams.variables.tf.json`: the declaration of the teams' variable.
+pub(super) fn teams_variables(outputs: &mut OutputSet) {
+    let declarations = Declarations {
+        variable: BTreeMap::from([(
+            "teams",
+            Declaration {
+                description: "Every team, by name: its Slack channel, parent, members by login, and on-call.",
+                type_: teams_type(),
+            },
+        )]),
+    };
+    outputs.add(
+        Target::TerraformTeamsVariables,
+        super::json(&declarations),
+        [],
+    );
+}
+
+/// `<project>.variables.tf.json`: the declarations of a project's variables.
+pub(super) fn project_variables(id: &EntityId, outputs: &mut OutputSet) {
+    let declarations = Declarations {
+        variable: project_types()
+            .into_iter()
+            .map(|(name, description, type_)| (name, Declaration { description, type_ }))
+            .collect(),
+    };
+    outputs.add(
+        Target::TerraformProjectVariables {
+            project: id.name.clone(),
+        },
+        super::json(&declarations),
+        [id.clone()],
+    );
+}

@@ -237,6 +237,9 @@ impl Worker {
                     .help("keep entity files inside the registry root"),
                 ));
             }
+            Content::Unread(unread) => {
+                return Err(Box::new(layout::unreadable(file, &source.path, unread)));
+            }
         };
         if let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
             return Err(Box::new(

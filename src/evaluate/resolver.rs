@@ -178,6 +178,10 @@ impl ImportResolver for Resolver {
                 },
                 format!("import `{path}` escapes the registry root"),
             )),
+            Content::Unread(unread) => Err(ErrorKind::RuntimeError(
+                format!("`{path}` {unread}, so it is never read").into(),
+            )
+            .into()),
         }
     }
 }

@@ -50,6 +50,20 @@ fn style(kind: Kind) -> Style {
             open: "(",
             close: ")",
         },
+        Kind::System => Style {
+            shape: "tab",
+            fill: "#fef9c3",
+            line: "#a16207",
+            open: "[/",
+            close: "/]",
+        },
+        Kind::Api => Style {
+            shape: "cds",
+            fill: "#ffe4e6",
+            line: "#be123c",
+            open: ">",
+            close: "]",
+        },
     }
 }
 
@@ -62,6 +76,9 @@ fn edge_style(relation: Relation) -> (&'static str, &'static str) {
         Relation::Project => ("solid", "#1d4ed8"),
         Relation::Cluster => ("solid", "#15803d"),
         Relation::DependsOn => ("bold", "#374151"),
+        Relation::System => ("dashed", "#a16207"),
+        Relation::ProvidesApi => ("solid", "#be123c"),
+        Relation::ConsumesApi => ("dotted", "#be123c"),
     }
 }
 
@@ -188,7 +205,14 @@ fn mermaid(graph: &Graph, view: &View) -> String {
             ids[to]
         );
     }
-    for kind in [Kind::Team, Kind::Project, Kind::Cluster, Kind::Service] {
+    for kind in [
+        Kind::Team,
+        Kind::Project,
+        Kind::Cluster,
+        Kind::System,
+        Kind::Service,
+        Kind::Api,
+    ] {
         let style = style(kind);
         let _ = writeln!(
             out,

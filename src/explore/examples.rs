@@ -6,6 +6,27 @@ use crate::diagnostic::Code;
 
 /// Every example, by code, as written in `examples/<code>.txt`.
 const EXAMPLES: &[(&str, &str)] = &[
+    ("duplicate-key", include_str!("examples/duplicate-key.txt")),
+    (
+        "unreadable-file",
+        include_str!("examples/unreadable-file.txt"),
+    ),
+    (
+        "invalid-library-path",
+        include_str!("examples/invalid-library-path.txt"),
+    ),
+    (
+        "unsafe-output-dir",
+        include_str!("examples/unsafe-output-dir.txt"),
+    ),
+    (
+        "generated-not-regular",
+        include_str!("examples/generated-not-regular.txt"),
+    ),
+    (
+        "generated-kept",
+        include_str!("examples/generated-kept.txt"),
+    ),
     ("credential", include_str!("examples/credential.txt")),
     (
         "dependency-cycle",
@@ -16,6 +37,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         include_str!("examples/duplicate-entity.txt"),
     ),
     ("emit-conflict", include_str!("examples/emit-conflict.txt")),
+    (
+        "foreign-codeowners",
+        include_str!("examples/foreign-codeowners.txt"),
+    ),
     (
         "generated-extra",
         include_str!("examples/generated-extra.txt"),

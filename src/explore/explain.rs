@@ -94,6 +94,8 @@ pub(crate) struct Placement {
 #[derive(Serialize)]
 pub(crate) struct Shaped {
     pub(crate) path: String,
+    /// The tool that reads it.
+    pub(crate) consumer: &'static str,
     pub(crate) creates: Vec<String>,
 }
 
@@ -103,9 +105,11 @@ fn inverse(relation: Relation) -> &'static str {
         Relation::Parent => "parent of",
         Relation::Escalation => "escalation for",
         Relation::Owner => "owned by",
-        Relation::Project => "holds",
+        Relation::Project | Relation::System => "holds",
         Relation::Cluster => "runs",
         Relation::DependsOn => "depended on by",
+        Relation::ProvidesApi => "provided by",
+        Relation::ConsumesApi => "consumed by",
     }
 }
 
@@ -119,9 +123,20 @@ pub(crate) fn explain(
     let record = &graph.registry.entities[id];
     let value: Value = serde_json::from_str(&record.json).unwrap_or(Value::Null);
     let text = sources.text(record.file).map_or("", |text| &**text);
-    let line = locate::value(text, "/name", Some(&id.name)).map_or(1, |range| {
-        LineIndex::new(text).position(text, range.start).0
-    });
+    // Where the name is written: found structurally, else the one literal of it in the file
+    // (a golden-path constructor takes it as its first argument), else the top.
+    let once = || {
+        let first = locate::string(text, &id.name)?;
+        locate::string(&text[first.end..], &id.name)
+            .is_none()
+            .then_some(first)
+    };
+    let line = locate::Tree::parse(text)
+        .value(&value, "/name")
+        .or_else(once)
+        .map_or(1, |range| {
+            LineIndex::new(text).position(text, range.start).0
+        });
     let mut relations: Vec<Related> = Vec::new();
     for edge in super::edges(graph) {
         if edge.from == id {
@@ -247,6 +262,27 @@ fn fields(entity: &Entity, value: &Value) -> Vec<Field> {
                 add("language", language.to_owned());
             }
             add("repo", service.repo.clone());
+            if service.component != crate::model::ComponentType::Service {
+                add("type", service.component.to_string());
+            }
+            if let Some(system) = &service.system {
+                add("system", system.clone());
+            }
+            if !service.provides_apis.is_empty() {
+                add("provides", service.provides_apis.join(", "));
+            }
+            if !service.consumes_apis.is_empty() {
+                add("consumes", service.consumes_apis.join(", "));
+            }
+        }
+        Entity::System(_) => {}
+        Entity::Api(api) => {
+            add("type", api.kind.clone());
+            add("lifecycle", api.lifecycle.to_string());
+            if let Some(system) = &api.system {
+                add("system", system.clone());
+            }
+            add("definition", api.definition.clone());
         }
     }
     fields
@@ -260,6 +296,8 @@ fn owner(graph: &Graph, id: &EntityId, entity: &Entity) -> Option<Owner> {
         Entity::Team(_) => id.name.clone(),
         Entity::Project(project) => project.owner.clone(),
         Entity::Service(service) => service.owner.clone(),
+        Entity::System(system) => system.owner.clone(),
+        Entity::Api(api) => api.owner.clone(),
         Entity::Cluster(cluster) => registry.project(&cluster.project)?.owner.clone(),
     };
     let found = registry.team(&team)?;
@@ -314,6 +352,7 @@ fn generated(outputs: &OutputSet, id: &EntityId) -> Vec<Shaped> {
         .filter(|(_, file)| file.entities.contains(id))
         .map(|(path, file)| Shaped {
             path: path.clone(),
+            consumer: file.target.consumer(),
             creates: creates(&file.target, &file.bytes, id),
         })
         .collect()
@@ -327,6 +366,11 @@ fn creates(target: &Target, bytes: &[u8], id: &EntityId) -> Vec<String> {
         .extension()
         .and_then(std::ffi::OsStr::to_str)
         .unwrap_or_default();
+    match target {
+        Target::Alertmanager => return routing(bytes, id),
+        Target::Codeowners { .. } => return owners(bytes, id),
+        _ => {}
+    }
     if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml") {
         return manifests(bytes);
     }
@@ -334,8 +378,79 @@ fn creates(target: &Target, bytes: &[u8], id: &EntityId) -> Vec<String> {
         Target::Blob => vec![format!("{}.{}", id.kind.dir(), id.name)],
         Target::Manifest => Vec::new(),
         _ if path.ends_with(".tfvars.json") => variables(bytes, id),
+        _ if path.ends_with(".tf.json") => declarations(bytes),
         _ => Vec::new(),
     }
+}
+
+/// The variables a `.tf.json` file declares.
+fn declarations(bytes: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|value| {
+            value.get("variable")?.as_object().map(|variables| {
+                variables
+                    .keys()
+                    .map(|name| format!("variable {}", json_string(name)))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// A team's route and receivers in the Alertmanager configuration.
+fn routing(bytes: &[u8], id: &EntityId) -> Vec<String> {
+    if id.kind != Kind::Team {
+        return Vec::new();
+    }
+    let Ok(config) = serde_yaml_ng::from_slice::<Value>(bytes) else {
+        return Vec::new();
+    };
+    let matcher = format!("team={}", json_string(&id.name));
+    let mut found = Vec::new();
+    let routes = config
+        .pointer("/route/routes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if routes.iter().any(|route| {
+        route
+            .get("matchers")
+            .and_then(Value::as_array)
+            .is_some_and(|matchers| matchers.iter().any(|m| m.as_str() == Some(&matcher)))
+    }) {
+        found.push(format!("route {{{matcher}}}"));
+    }
+    let prefix = format!("{}-", id.name);
+    for receiver in config
+        .get("receivers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = receiver.get("name").and_then(Value::as_str)
+            && name
+                .strip_prefix(&prefix)
+                .is_some_and(|rest| matches!(rest, "slack" | "on-call"))
+        {
+            found.push(format!("receiver {name}"));
+        }
+    }
+    found
+}
+
+/// The CODEOWNERS lines that give an entity's file to its owner.
+fn owners(bytes: &[u8], id: &EntityId) -> Vec<String> {
+    let file = format!("/{}.jsonnet", id.name);
+    let dir = format!("/{}/", id.kind.dir());
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter(|line| {
+            line.split_once(' ')
+                .is_some_and(|(pattern, _)| pattern.ends_with(&file) && pattern.contains(&dir))
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `Kind name` (or `Kind namespace/name`) of every object in a YAML stream.
@@ -376,6 +491,8 @@ fn variables(bytes: &[u8], id: &EntityId) -> Vec<String> {
         Kind::Team => "team",
         Kind::Cluster => "cluster",
         Kind::Project => "project",
+        Kind::System => "system",
+        Kind::Api => "api",
     };
     let names = |entry: &Value| -> bool {
         entry.get(field).and_then(Value::as_str) == Some(id.name.as_str())
@@ -527,7 +644,7 @@ impl Explanation {
         if !self.generated.is_empty() {
             out.push_str("\ngenerated files it shapes:\n");
             for file in &self.generated {
-                let _ = writeln!(out, "  {}", show(&file.path));
+                let _ = writeln!(out, "  {}  ({})", show(&file.path), file.consumer);
                 for created in &file.creates {
                     let _ = writeln!(out, "    {}", show(created));
                 }

@@ -68,6 +68,9 @@ fn relation_class(relation: Relation) -> &'static str {
         Relation::Project => "project",
         Relation::Cluster => "cluster",
         Relation::DependsOn => "depends",
+        Relation::System => "system",
+        Relation::ProvidesApi => "provides",
+        Relation::ConsumesApi => "consumes",
     }
 }
 

@@ -68,6 +68,9 @@ pub(crate) fn label(relation: Relation) -> &'static str {
         Relation::Project => "in project",
         Relation::Cluster => "runs on",
         Relation::DependsOn => "depends on",
+        Relation::System => "part of",
+        Relation::ProvidesApi => "provides",
+        Relation::ConsumesApi => "consumes",
     }
 }
 
@@ -264,7 +267,8 @@ pub(crate) fn find(registry: &Registry, query: &str) -> Result<EntityId, Error> 
                     shown(kind, SHOWN)
                 ),
                 help: Some(
-                    "write `team/NAME`, `project/NAME`, `cluster/NAME` or `service/NAME`"
+                    "write `team/NAME`, `project/NAME`, `cluster/NAME`, `service/NAME`, \
+                     `system/NAME` or `api/NAME`"
                         .to_owned(),
                 ),
             })?;

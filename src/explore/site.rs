@@ -177,7 +177,14 @@ pub(crate) fn render(graph: &Graph, sources: &Sources, outputs: &OutputSet) -> S
          <div class=\"layout\">\n<nav id=\"index\">\n",
         layout::DEFINITIONS
     );
-    for kind in [Kind::Team, Kind::Project, Kind::Cluster, Kind::Service] {
+    for kind in [
+        Kind::Team,
+        Kind::Project,
+        Kind::Cluster,
+        Kind::System,
+        Kind::Service,
+        Kind::Api,
+    ] {
         let _ = writeln!(out, "<h2>{kind}s</h2>\n<ul>");
         for (_, explanation) in explanations.iter().filter(|(id, _)| id.kind == kind) {
             let _ = writeln!(

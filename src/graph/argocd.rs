@@ -11,7 +11,8 @@ use crate::model::{
     Cluster, EntityId, IN_CLUSTER, IN_CLUSTER_NAME, Kind, LABEL_MAX, Packaging, RELEASE_MAX,
     Registry, SYSTEM_NAMESPACES, Topology, names,
 };
-use crate::source::{FileId, Sources};
+use crate::source::Sources;
+use crate::source::locate::Tree;
 
 pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
     let registry = &graph.registry;
@@ -33,33 +34,36 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
-    fn file(&self, id: &EntityId) -> Option<FileId> {
-        self.registry.entities.get(id).map(|record| record.file)
-    }
-
-    /// The string `literal` at `pointer` of entity `id`.
-    fn value(&self, id: &EntityId, pointer: &str, literal: &str) -> Option<Location> {
-        let file = self.file(id)?;
-        Some(reference_location(self.sources, file, id, pointer, literal))
+    /// The value at `pointer` of entity `id`.
+    fn value(&self, id: &EntityId, pointer: &str) -> Option<Location> {
+        self.registry.file(id)?;
+        Some(reference_location(self.registry, self.sources, id, pointer))
     }
 
     /// The key at `pointer` of entity `id`, else the entity.
     fn key(&self, id: &EntityId, pointer: &str) -> Option<Location> {
-        let file = self.file(id)?;
-        let text = self.sources.text(file).map_or("", |text| &**text);
-        Some(crate::source::locate::key(text, pointer).map_or_else(
-            || Location::Entity {
+        let file = self.registry.file(id)?;
+        let range = self
+            .registry
+            .json(id)
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+            .and_then(|value| {
+                let text = self.sources.text(file).map_or("", |text| &**text);
+                Tree::parse(text).key(&value, pointer)
+            });
+        Some(match range {
+            Some(range) => Location::Span { file, range },
+            None => Location::Entity {
                 file,
                 entity: id.clone(),
                 pointer: pointer.to_owned(),
             },
-            |range| Location::Span { file, range },
-        ))
+        })
     }
 
     /// A cluster's name, where the cluster is declared.
     fn cluster(&self, name: &str) -> Option<Location> {
-        self.value(&EntityId::new(Kind::Cluster, name), "/name", name)
+        self.value(&EntityId::new(Kind::Cluster, name), "/name")
     }
 }
 
@@ -97,7 +101,7 @@ fn topology(registry: &Registry, at: &Locator, sink: &mut Sink) {
         }
         let pointer = "/argocd/managedBy";
         let Some(manager) = registry.cluster(manager_name) else {
-            if !registry.exists(&cluster_id(manager_name)) {
+            if registry.file(&cluster_id(manager_name)).is_none() {
                 let near = suggest(manager_name, names.iter().copied());
                 let diagnostic = Diagnostic::error(
                     Code::UnknownReference,
@@ -110,7 +114,7 @@ fn topology(registry: &Registry, at: &Locator, sink: &mut Sink) {
                 push(
                     sink,
                     diagnostic,
-                    at.value(id, pointer, manager_name),
+                    at.value(id, pointer),
                     &format!("no cluster is named `{manager_name}`"),
                 );
             }
@@ -133,14 +137,14 @@ fn topology(registry: &Registry, at: &Locator, sink: &mut Sink) {
             .help(format!(
                 "name the cluster whose Argo CD manages `{manager_name}`: `managedBy: '{upper}'`"
             ));
-            if let Some(location) = at.value(&cluster_id(manager_name), pointer, upper) {
+            if let Some(location) = at.value(&cluster_id(manager_name), pointer) {
                 diagnostic =
                     diagnostic.secondary(location, format!("`{manager_name}` is managed here"));
             }
             push(
                 sink,
                 diagnostic,
-                at.value(id, pointer, manager_name),
+                at.value(id, pointer),
                 "not a cluster that runs Argo CD",
             );
             continue;
@@ -306,7 +310,7 @@ fn servers(registry: &Registry, at: &Locator, sink: &mut Sink) {
     let mut seen: BTreeMap<&str, &EntityId> = BTreeMap::new();
     for (id, cluster) in registry.clusters() {
         let server = cluster.argocd.server.as_str();
-        let location = at.value(id, "/argocd/server", server);
+        let location = at.value(id, "/argocd/server");
         if server == IN_CLUSTER {
             if let Some(manager) = cluster
                 .argocd
@@ -341,7 +345,7 @@ fn servers(registry: &Registry, at: &Locator, sink: &mut Sink) {
                     ),
                 )
                 .help("each cluster has its own API server: correct one of them");
-                if let Some(earlier) = at.value(first, "/argocd/server", server) {
+                if let Some(earlier) = at.value(first, "/argocd/server") {
                     diagnostic =
                         diagnostic.secondary(earlier, format!("`{}`'s server", first.name));
                 }
@@ -424,7 +428,7 @@ fn namespaces(registry: &Registry, at: &Locator, sink: &mut Sink) {
                 )
                 .note(format!("`{namespace}` is {why}"))
                 .help("deploy into the service's own namespace"),
-                at.value(id, &format!("/deployments/{index}/namespace"), namespace),
+                at.value(id, &format!("/deployments/{index}/namespace")),
                 "a reserved namespace",
             );
         }
@@ -461,13 +465,13 @@ fn namespaces(registry: &Registry, at: &Locator, sink: &mut Sink) {
             ),
         )
         .help("give each team its own namespaces");
-        if let Some(location) = at.value(first, &pointer(first), namespace) {
+        if let Some(location) = at.value(first, &pointer(first)) {
             diagnostic = diagnostic.secondary(location, format!("`{}` deploys here", first.name));
         }
         push(
             sink,
             diagnostic,
-            at.value(second, &pointer(second), namespace),
+            at.value(second, &pointer(second)),
             "another team's namespace",
         );
     }
@@ -477,7 +481,6 @@ fn namespaces(registry: &Registry, at: &Locator, sink: &mut Sink) {
 struct Source {
     id: EntityId,
     pointer: String,
-    literal: String,
     what: String,
 }
 
@@ -493,7 +496,6 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
     let of_hub = |what: String| Source {
         id: hub_id.clone(),
         pointer: "/name".to_owned(),
-        literal: hub_id.name.clone(),
         what,
     };
     add(
@@ -513,7 +515,6 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
         let of_cluster = |what: String| Source {
             id: id.clone(),
             pointer: "/name".to_owned(),
-            literal: id.name.clone(),
             what,
         };
         if !Topology::is_own(&id.name, cluster) {
@@ -529,6 +530,7 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
             );
         }
         let mut deployed = false;
+        let mut alerting = false;
         for service_id in graph.referrers(id, Relation::Cluster) {
             let Some(service) = registry.service(&service_id.name) else {
                 continue;
@@ -541,11 +543,12 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
                 continue;
             };
             deployed = true;
+            alerting |= !service.alerts.is_empty();
             let pointer = format!("/deployments/{index}/cluster");
             let name = names::application(&service_id.name, &id.name);
             too_long(
                 sink,
-                at.value(service_id, &pointer, &id.name),
+                at.value(service_id, &pointer),
                 &name,
                 &format!("the Application of service `{}`", service_id.name),
             );
@@ -561,14 +564,13 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
                         ),
                     )
                     .help("a Helm service's release name is its name: shorten it"),
-                    at.value(service_id, "/name", &service_id.name),
+                    at.value(service_id, "/name"),
                     "too long for a Helm release",
                 );
             }
             let source = Source {
                 id: service_id.clone(),
                 pointer: pointer.clone(),
-                literal: id.name.clone(),
                 what: format!("the Application of service `{}`", service_id.name),
             };
             add("Application", name, source);
@@ -578,12 +580,17 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
                 Source {
                     id: service_id.clone(),
                     pointer,
-                    literal: id.name.clone(),
                     what: format!("the project of team `{}`", service.owner),
                 },
             );
         }
         if deployed {
+            let monitoring = alerting.then(|| {
+                (
+                    names::monitoring(&id.name),
+                    format!("the alerting rules of cluster `{}`", id.name),
+                )
+            });
             for (name, what) in [
                 (
                     names::cluster_root(&id.name),
@@ -593,7 +600,10 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
                     names::namespaces(&id.name),
                     format!("the namespaces of cluster `{}`", id.name),
                 ),
-            ] {
+            ]
+            .into_iter()
+            .chain(monitoring)
+            {
                 too_long(sink, at.cluster(&id.name), &name, &what);
                 add("Application", name, of_cluster(what));
             }
@@ -615,13 +625,13 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
             ),
         )
         .help("rename one of the two entities");
-        if let Some(location) = at.value(&first.id, &first.pointer, &first.literal) {
+        if let Some(location) = at.value(&first.id, &first.pointer) {
             diagnostic = diagnostic.secondary(location, first.what.clone());
         }
         push(
             sink,
             diagnostic,
-            at.value(&last.id, &last.pointer, &last.literal),
+            at.value(&last.id, &last.pointer),
             &last.what,
         );
     }

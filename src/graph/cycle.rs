@@ -91,8 +91,7 @@ fn diagnostic(
             .edges(pair[0])
             .find(|edge| edge.target() == pair[1])
             .expect("the path follows edges");
-        let file = graph.registry.entities[from].file;
-        let location = reference_location(sources, file, from, &edge.weight().pointer, &to.name);
+        let location = reference_location(&graph.registry, sources, from, &edge.weight().pointer);
         let label = match code {
             Code::ParentCycle => format!("`{}` has parent `{}`", from.name, to.name),
             _ => format!("`{}` depends on `{}`", from.name, to.name),

@@ -1,6 +1,8 @@
 //! Stage 3, link: resolves every reference between entities into a dependency graph, reports
-//! dangling references (with the nearest name), cycles (with their full path), and runs the
-//! policies. Output: a [`Graph`] over the [`Registry`]; it reads no files.
+//! dangling references (with the nearest name of the referenced kind, or what else the name
+//! is), cycles (with their full path), and runs the policies. Entities that failed validation
+//! are in the graph with their well-typed references, so one pass reports everything; they are
+//! never emitted. Output: a [`Graph`] over the [`Registry`]; it reads no files.
 
 mod argocd;
 mod cycle;
@@ -10,35 +12,22 @@ use std::collections::{BTreeMap, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+use serde_json::Value;
 use strum::IntoEnumIterator;
 
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, suggest};
+pub(crate) use crate::model::Relation;
 use crate::model::{Entity, EntityId, Kind, Registry};
 use crate::source::Sources;
-use crate::source::locate;
+use crate::source::locate::Tree;
 
-/// What an edge of the graph means: `from` refers to `to` through `field`.
+/// What an edge of the graph means: its source refers to its target through the value at
+/// `pointer`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Reference {
     /// The JSON pointer of the referring value.
     pub(crate) pointer: String,
     pub(crate) relation: Relation,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Relation {
-    /// A team's parent team.
-    Parent,
-    /// A team's escalation team.
-    Escalation,
-    /// A project's or a service's owning team.
-    Owner,
-    /// A cluster's cloud project.
-    Project,
-    /// A service's deployment cluster.
-    Cluster,
-    /// A service's dependency.
-    DependsOn,
 }
 
 /// The linked registry.
@@ -71,43 +60,24 @@ impl Graph {
 pub(crate) fn link(registry: Registry, sources: &Sources, sink: &mut Sink) -> Graph {
     let mut graph = DiGraph::new();
     let mut nodes = HashMap::new();
-    for id in registry.entities.keys() {
+    for id in registry.entities.keys().chain(registry.invalid.keys()) {
         nodes.insert(id.clone(), graph.add_node(id.clone()));
     }
-    let names: BTreeMap<Kind, Vec<&str>> = Kind::iter()
-        .map(|kind| {
-            let names = registry
-                .entities
-                .keys()
-                .chain(registry.invalid.keys())
-                .filter(|id| id.kind == kind)
-                .map(|id| id.name.as_str())
-                .collect();
-            (kind, names)
-        })
-        .collect();
-    for (id, record) in &registry.entities {
-        for (target, reference) in references(&record.entity) {
-            let target_id = EntityId::new(target, reference.1.clone());
-            if let Some(&to) = nodes.get(&target_id) {
+    let mut names: Option<Names> = None;
+    for (id, references) in registry.all_references() {
+        for reference in references {
+            if let Some(&to) = nodes.get(&reference.target) {
                 graph.add_edge(
                     nodes[id],
                     to,
                     Reference {
-                        pointer: reference.0,
-                        relation: reference.2,
+                        pointer: reference.pointer.clone(),
+                        relation: reference.relation,
                     },
                 );
-            } else if !registry.exists(&target_id) {
-                sink.push(unknown(
-                    id,
-                    record.file,
-                    &target_id,
-                    &reference.0,
-                    reference.2,
-                    &names,
-                    sources,
-                ));
+            } else {
+                let names = names.get_or_insert_with(|| Names::new(&registry));
+                sink.push(unknown(&registry, id, reference, names, sources));
             }
         }
     }
@@ -122,80 +92,25 @@ pub(crate) fn link(registry: Registry, sources: &Sources, sink: &mut Sink) -> Gr
     graph
 }
 
-/// Every reference an entity makes: the target kind, and (pointer, name, relation).
-fn references(entity: &Entity) -> Vec<(Kind, (String, String, Relation))> {
-    let mut references = Vec::new();
-    let mut add = |kind, pointer: String, name: &str, relation| {
-        references.push((kind, (pointer, name.to_owned(), relation)));
-    };
-    match entity {
-        Entity::Team(team) => {
-            if let Some(parent) = &team.parent {
-                add(Kind::Team, "/parent".to_owned(), parent, Relation::Parent);
-            }
-            if let Some(escalation) = team
-                .on_call
-                .as_ref()
-                .and_then(|on_call| on_call.escalation.as_ref())
-            {
-                add(
-                    Kind::Team,
-                    "/onCall/escalation".to_owned(),
-                    escalation,
-                    Relation::Escalation,
-                );
-            }
-        }
-        Entity::Project(project) => add(
-            Kind::Team,
-            "/owner".to_owned(),
-            &project.owner,
-            Relation::Owner,
-        ),
-        Entity::Cluster(cluster) => add(
-            Kind::Project,
-            "/project".to_owned(),
-            &cluster.project,
-            Relation::Project,
-        ),
-        Entity::Service(service) => {
-            add(
-                Kind::Team,
-                "/owner".to_owned(),
-                &service.owner,
-                Relation::Owner,
-            );
-            for (index, deployment) in service.deployments.iter().enumerate() {
-                add(
-                    Kind::Cluster,
-                    format!("/deployments/{index}/cluster"),
-                    &deployment.cluster,
-                    Relation::Cluster,
-                );
-            }
-            for (index, dependency) in service.depends_on.iter().enumerate() {
-                add(
-                    Kind::Service,
-                    format!("/dependsOn/{index}"),
-                    dependency,
-                    Relation::DependsOn,
-                );
-            }
-        }
-    }
-    references
-}
-
-/// Where a reference is written: the literal name in the file, else the entity and pointer.
+/// Where the value at `pointer` of `entity` is written, or the entity and pointer when that
+/// is not certain.
 pub(crate) fn reference_location(
+    registry: &Registry,
     sources: &Sources,
-    file: crate::source::FileId,
     entity: &EntityId,
     pointer: &str,
-    name: &str,
 ) -> Location {
-    let text = sources.text(file).map_or("", |text| &**text);
-    match locate::value(text, pointer, Some(name)) {
+    let file = registry
+        .file(entity)
+        .expect("every entity in the graph has a file");
+    let range = registry
+        .json(entity)
+        .and_then(|json| serde_json::from_str::<Value>(json).ok())
+        .and_then(|value| {
+            let text = sources.text(file).map_or("", |text| &**text);
+            Tree::parse(text).value(&value, pointer)
+        });
+    match range {
         Some(range) => Location::Span { file, range },
         None => Location::Entity {
             file,
@@ -205,41 +120,149 @@ pub(crate) fn reference_location(
     }
 }
 
+/// Every name in the registry and what it names, for telling what a dangling reference is.
+struct Names {
+    /// The names of each kind's entities, valid or not.
+    entities: BTreeMap<Kind, Vec<String>>,
+    /// Other things with names: members' logins, services' databases, caches and buckets.
+    /// Each is what it is, and the entity that has it.
+    others: BTreeMap<String, Vec<(String, EntityId)>>,
+}
+
+impl Names {
+    fn new(registry: &Registry) -> Self {
+        let entities = Kind::iter()
+            .map(|kind| {
+                let names = registry
+                    .entities
+                    .keys()
+                    .chain(registry.invalid.keys())
+                    .filter(|id| id.kind == kind)
+                    .map(|id| id.name.clone())
+                    .collect();
+                (kind, names)
+            })
+            .collect();
+        let mut others: BTreeMap<String, Vec<(String, EntityId)>> = BTreeMap::new();
+        let mut add = |name: &str, what: &str, id: &EntityId| {
+            others
+                .entry(name.to_owned())
+                .or_default()
+                .push((what.to_owned(), id.clone()));
+        };
+        for (id, record) in &registry.entities {
+            match &record.entity {
+                Entity::Team(team) => {
+                    for member in &team.members {
+                        add(&member.login, "a member", id);
+                    }
+                }
+                Entity::Service(service) => {
+                    for database in &service.resources.postgres {
+                        add(&database.name, "a postgres database", id);
+                    }
+                    for cache in &service.resources.redis {
+                        add(&cache.name, "a redis cache", id);
+                    }
+                    for bucket in &service.resources.buckets {
+                        add(&bucket.name, "a bucket", id);
+                    }
+                }
+                Entity::Project(_) | Entity::Cluster(_) | Entity::System(_) | Entity::Api(_) => {}
+            }
+        }
+        Self { entities, others }
+    }
+
+    /// What else `name` is, besides an entity of `kind`: "a team", "a member of team `x`".
+    fn elsewhere(&self, name: &str, kind: Kind) -> Vec<String> {
+        let mut found: Vec<String> = Kind::iter()
+            .filter(|other| *other != kind && self.entities[other].iter().any(|n| n == name))
+            .map(a)
+            .collect();
+        for (what, id) in self.others.get(name).into_iter().flatten() {
+            found.push(format!("{what} of {} `{}`", id.kind, id.name));
+        }
+        found
+    }
+}
+
+/// "a team", "an api".
+fn a(kind: Kind) -> String {
+    let kind = kind.to_string();
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind}")
+}
+
 fn unknown(
+    registry: &Registry,
     from: &EntityId,
-    file: crate::source::FileId,
-    target: &EntityId,
-    pointer: &str,
-    relation: Relation,
-    names: &BTreeMap<Kind, Vec<&str>>,
+    reference: &crate::model::Reference,
+    names: &Names,
     sources: &Sources,
 ) -> Diagnostic {
-    let what = match relation {
+    let target = &reference.target;
+    let what = match reference.relation {
         Relation::Parent => "has an unknown parent team",
         Relation::Escalation => "escalates to an unknown team",
         Relation::Owner => "is owned by an unknown team",
         Relation::Project => "runs in an unknown project",
         Relation::Cluster => "deploys to an unknown cluster",
         Relation::DependsOn => "depends on an unknown service",
+        Relation::System => "belongs to an unknown system",
+        Relation::ProvidesApi => "provides an unknown API",
+        Relation::ConsumesApi => "consumes an unknown API",
     };
-    let near = suggest(&target.name, names[&target.kind].iter().copied());
-    let other_kind = Kind::iter()
-        .find(|kind| *kind != target.kind && names[kind].contains(&target.name.as_str()));
-    let help = match (near, other_kind) {
-        (Some(near), _) => Some(format!("did you mean `{near}`?")),
-        (None, Some(kind)) => Some(format!(
-            "`{}` is a {kind}, not a {}",
-            target.name, target.kind
-        )),
-        (None, None) => None,
+    let shown = crate::text::shown(&target.name, 64);
+    let elsewhere = names.elsewhere(&target.name, target.kind);
+    let help = if elsewhere.is_empty() {
+        suggest(
+            &target.name,
+            names.entities[&target.kind].iter().map(String::as_str),
+        )
+        .map(|near| format!("did you mean `{near}`?"))
+    } else {
+        let mut shown_things: Vec<String> = elsewhere.iter().take(3).cloned().collect();
+        if elsewhere.len() > 3 {
+            shown_things.push(format!("{} more", elsewhere.len() - 3));
+        }
+        let things = match shown_things.as_slice() {
+            [one] => one.clone(),
+            [a, b] => format!("{a} and {b}"),
+            [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+            [] => String::new(),
+        };
+        // The one service that has the database, cache or bucket depended on.
+        let holders: Vec<&EntityId> = names
+            .others
+            .get(&target.name)
+            .into_iter()
+            .flatten()
+            .map(|(_, id)| id)
+            .filter(|id| id.kind == target.kind && *id != from)
+            .collect();
+        let instead = match (reference.relation, holders.as_slice()) {
+            (Relation::DependsOn, [holder]) => {
+                format!(": to use it, depend on `{}`", holder.name)
+            }
+            _ => String::new(),
+        };
+        Some(format!(
+            "`{shown}` is {things}, not {}{instead}",
+            a(target.kind)
+        ))
     };
     Diagnostic::error(
         Code::UnknownReference,
-        format!("{} `{}` {what} `{}`", from.kind, from.name, target.name),
+        format!("{} `{}` {what} `{shown}`", from.kind, from.name),
     )
     .primary(
-        reference_location(sources, file, from, pointer, &target.name),
-        format!("no {} is named `{}`", target.kind, target.name),
+        reference_location(registry, sources, from, &reference.pointer),
+        format!("no {} is named `{shown}`", target.kind),
     )
     .help_opt(help)
 }

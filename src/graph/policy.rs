@@ -6,24 +6,15 @@ use super::{Graph, reference_location};
 use crate::diagnostic::{Code, Diagnostic, Sink, list};
 use crate::model::{EntityId, Environment, Lifecycle};
 use crate::source::Sources;
-use crate::source::locate;
 
 pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
     let registry = &graph.registry;
     let settings = &registry.settings;
     for (id, service) in registry.services() {
-        let record = &registry.entities[id];
-        let text = sources.text(record.file).map_or("", |text| &**text);
         let mut clusters: Vec<&str> = Vec::new();
         for (index, deployment) in service.deployments.iter().enumerate() {
             if clusters.contains(&deployment.cluster.as_str()) {
-                sink.push(conflict(
-                    sources,
-                    record.file,
-                    id,
-                    index,
-                    &deployment.cluster,
-                ));
+                sink.push(conflict(graph, sources, id, index, &deployment.cluster));
             }
             clusters.push(&deployment.cluster);
             let Some(cluster) = registry.cluster(&deployment.cluster) else {
@@ -35,14 +26,8 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                 && deployment.replicas < 2
                 && let Some(severity) = settings.severity(Code::Tier1Replicas)
             {
-                let replicas = format!("{pointer}/replicas");
-                let location = locate::key(text, &replicas).map_or_else(
-                    || reference_location(sources, record.file, id, &replicas, &deployment.cluster),
-                    |range| crate::diagnostic::Location::Span {
-                        file: record.file,
-                        range,
-                    },
-                );
+                let location =
+                    reference_location(registry, sources, id, &format!("{pointer}/replicas"));
                 sink.push(
                     Diagnostic::new(
                         Code::Tier1Replicas,
@@ -73,13 +58,7 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                         ),
                     )
                     .primary(
-                        reference_location(
-                            sources,
-                            record.file,
-                            id,
-                            &format!("{pointer}/cluster"),
-                            &deployment.cluster,
-                        ),
+                        reference_location(registry, sources, id, &format!("{pointer}/cluster")),
                         format!("a {} cluster", cluster.environment),
                     )
                     .note(format!(
@@ -115,11 +94,10 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
                         )
                         .primary(
                             reference_location(
+                                registry,
                                 sources,
-                                record.file,
                                 id,
                                 &format!("/dependsOn/{index}"),
-                                dependency,
                             ),
                             format!("`{dependency}` is {}", target.lifecycle),
                         )
@@ -135,31 +113,17 @@ pub(super) fn check(graph: &Graph, sources: &Sources, sink: &mut Sink) {
 
 /// A second deployment of one service to one cluster: both would be the same Application.
 fn conflict(
+    graph: &Graph,
     sources: &Sources,
-    file: crate::source::FileId,
     id: &EntityId,
     index: usize,
     cluster: &str,
 ) -> Diagnostic {
-    let text = sources.text(file).map_or("", |text| &**text);
-    // The second time the cluster is written, where it is written twice.
-    let second = ['\'', '"'].iter().find_map(|quote| {
-        let literal = format!("{quote}{cluster}{quote}");
-        let first = text.find(&literal)? + literal.len();
-        let start = first + text[first..].find(&literal)?;
-        Some(start..start + literal.len())
-    });
-    let location = second.map_or_else(
-        || {
-            reference_location(
-                sources,
-                file,
-                id,
-                &format!("/deployments/{index}/cluster"),
-                cluster,
-            )
-        },
-        |range| crate::diagnostic::Location::Span { file, range },
+    let location = reference_location(
+        &graph.registry,
+        sources,
+        id,
+        &format!("/deployments/{index}/cluster"),
     );
     Diagnostic::error(
         Code::EmitConflict,

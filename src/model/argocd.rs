@@ -79,6 +79,8 @@ pub(crate) mod names {
     pub(crate) const BOOTSTRAP_PROJECT: &str = "registry-bootstrap";
     /// The project that creates the namespaces the registry declares.
     pub(crate) const NAMESPACES_PROJECT: &str = "registry-namespaces";
+    /// The project that applies the `PrometheusRule`s the registry declares.
+    pub(crate) const MONITORING_PROJECT: &str = "registry-monitoring";
     /// The quota of each namespace.
     pub(crate) const QUOTA: &str = "registry-compute";
 
@@ -100,6 +102,11 @@ pub(crate) mod names {
     /// The Application that creates a cluster's namespaces.
     pub(crate) fn namespaces(cluster: &str) -> String {
         format!("{cluster}.namespaces")
+    }
+
+    /// The Application that applies a cluster's `PrometheusRule`s.
+    pub(crate) fn monitoring(cluster: &str) -> String {
+        format!("{cluster}.monitoring")
     }
 
     /// The Secret that declares a cluster to the Argo CD managing it.

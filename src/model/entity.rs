@@ -118,12 +118,23 @@ pub(crate) struct NodePool {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Service {
+    pub(crate) description: String,
     pub(crate) owner: String,
     pub(crate) tier: u8,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) repo: String,
+    pub(crate) language: String,
+    #[serde(default, rename = "type")]
+    pub(crate) component: ComponentType,
+    pub(crate) system: Option<String>,
     #[serde(default)]
     pub(crate) depends_on: Vec<String>,
+    #[serde(default)]
+    pub(crate) provides_apis: Vec<String>,
+    #[serde(default)]
+    pub(crate) consumes_apis: Vec<String>,
+    #[serde(default)]
+    pub(crate) alerts: Vec<Alert>,
     #[serde(default)]
     pub(crate) deployments: Vec<Deployment>,
     #[serde(default)]
@@ -182,6 +193,47 @@ pub(crate) struct Autoscaling {
     pub(crate) target_cpu_percent: Option<u32>,
 }
 
+/// What kind of component a service is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, strum::Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub(crate) enum ComponentType {
+    #[default]
+    Service,
+    Website,
+    Library,
+}
+
+/// One alerting rule of a service.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Alert {
+    pub(crate) name: String,
+    pub(crate) expr: String,
+    #[serde(rename = "for")]
+    pub(crate) for_duration: Option<String>,
+    pub(crate) severity: String,
+    pub(crate) summary: String,
+}
+
+/// Services and APIs that give one capability together.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct System {
+    pub(crate) description: String,
+    pub(crate) owner: String,
+}
+
+/// An interface services provide and consume.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Api {
+    pub(crate) description: String,
+    pub(crate) owner: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) system: Option<String>,
+    pub(crate) definition: String,
+}
+
 fn default_path() -> String {
     DEFAULT_PATH.to_owned()
 }
@@ -233,4 +285,6 @@ pub(crate) enum Entity {
     Project(Project),
     Cluster(Cluster),
     Service(Service),
+    System(System),
+    Api(Api),
 }

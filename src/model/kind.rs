@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Project,
     Cluster,
     Service,
+    System,
+    Api,
 }
 
 impl Kind {
@@ -32,6 +34,8 @@ impl Kind {
             Self::Project => "projects",
             Self::Cluster => "clusters",
             Self::Service => "services",
+            Self::System => "systems",
+            Self::Api => "apis",
         }
     }
 

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Cluster, Entity, EntityId, Kind, Project, Service, Settings, Team};
+use super::{Cluster, Entity, EntityId, Kind, Project, Reference, Service, Settings, Team};
 use crate::source::FileId;
 
 /// One valid entity: its file, its evaluated value (compact JSON: a registry's values held as
@@ -10,6 +10,17 @@ pub(crate) struct Record {
     pub(crate) file: FileId,
     pub(crate) json: String,
     pub(crate) entity: Entity,
+    pub(crate) references: Vec<Reference>,
+}
+
+/// An entity that exists but failed validation: never emitted, but its well-typed references
+/// are still checked.
+#[derive(Debug)]
+pub(crate) struct Invalid {
+    pub(crate) file: FileId,
+    /// Its evaluated value, when it evaluated.
+    pub(crate) json: Option<String>,
+    pub(crate) references: Vec<Reference>,
 }
 
 /// Every entity that passed validation, by id, and the settings.
@@ -18,7 +29,7 @@ pub(crate) struct Registry {
     pub(crate) settings: Settings,
     pub(crate) entities: BTreeMap<EntityId, Record>,
     /// Entities that exist but failed validation: references to them are not reported again.
-    pub(crate) invalid: BTreeMap<EntityId, FileId>,
+    pub(crate) invalid: BTreeMap<EntityId, Invalid>,
 }
 
 /// Typed access to one kind's entities.
@@ -48,8 +59,33 @@ macro_rules! kind {
 }
 
 impl Registry {
-    pub(crate) fn exists(&self, id: &EntityId) -> bool {
-        self.entities.contains_key(id) || self.invalid.contains_key(id)
+    /// The file of an entity, valid or not.
+    pub(crate) fn file(&self, id: &EntityId) -> Option<FileId> {
+        self.entities
+            .get(id)
+            .map(|record| record.file)
+            .or_else(|| self.invalid.get(id).map(|invalid| invalid.file))
+    }
+
+    /// The evaluated value of an entity, valid or not, as compact JSON.
+    pub(crate) fn json(&self, id: &EntityId) -> Option<&str> {
+        match self.entities.get(id) {
+            Some(record) => Some(&record.json),
+            None => self.invalid.get(id)?.json.as_deref(),
+        }
+    }
+
+    /// Every entity, valid or not, with its references, in id order.
+    pub(crate) fn all_references(&self) -> impl Iterator<Item = (&EntityId, &[Reference])> {
+        let valid = self
+            .entities
+            .iter()
+            .map(|(id, record)| (id, record.references.as_slice()));
+        let invalid = self
+            .invalid
+            .iter()
+            .map(|(id, invalid)| (id, invalid.references.as_slice()));
+        valid.chain(invalid)
     }
 
     /// The valid entities of one kind, in name order.

@@ -46,6 +46,13 @@ pub(crate) struct Settings {
     pub(crate) generated_path: String,
     #[serde(default)]
     pub(crate) publish: Publish,
+    #[serde(default = "default_library_paths")]
+    pub(crate) library_paths: Vec<String>,
+    #[serde(default = "default_registry_path")]
+    pub(crate) registry_path: String,
+    pub(crate) codeowners: Option<Codeowners>,
+    #[serde(default)]
+    pub(crate) alerting: Alerting,
     #[serde(default)]
     policies: BTreeMap<String, PolicySeverity>,
     #[serde(default)]
@@ -120,6 +127,103 @@ fn default_removal() -> Vec<RemovalRule> {
 pub(crate) struct Publish {
     /// A store URL; a `file://` path is relative to the registry root.
     pub(crate) url: Option<String>,
+}
+
+/// The CODEOWNERS file `build` keeps, and how teams map to handles.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Codeowners {
+    /// Relative to the repository's root.
+    #[serde(default = "default_codeowners_path")]
+    pub(crate) path: String,
+    /// A team's handle, `{team}` standing for its name.
+    pub(crate) team: String,
+    /// The owners of the library, the settings and the rest of the registry.
+    pub(crate) platform: Vec<String>,
+}
+
+impl Codeowners {
+    /// The handle of `team`.
+    pub(crate) fn handle(&self, team: &str) -> String {
+        self.team.replace("{team}", team)
+    }
+}
+
+/// Where alert notifications go, beyond what each team says.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Alerting {
+    #[serde(default = "default_secrets_dir")]
+    pub(crate) secrets_dir: String,
+    #[serde(default = "default_channel")]
+    pub(crate) default_channel: String,
+    #[serde(default)]
+    pub(crate) business_hours: BusinessHours,
+}
+
+impl Default for Alerting {
+    fn default() -> Self {
+        Self {
+            secrets_dir: default_secrets_dir(),
+            default_channel: default_channel(),
+            business_hours: BusinessHours::default(),
+        }
+    }
+}
+
+/// The on-call hours of a `business-hours` rotation.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct BusinessHours {
+    #[serde(default = "default_weekdays")]
+    pub(crate) weekdays: String,
+    #[serde(default = "default_start")]
+    pub(crate) start: String,
+    #[serde(default = "default_end")]
+    pub(crate) end: String,
+    #[serde(default = "default_location")]
+    pub(crate) location: String,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        Self {
+            weekdays: default_weekdays(),
+            start: default_start(),
+            end: default_end(),
+            location: default_location(),
+        }
+    }
+}
+
+fn default_registry_path() -> String {
+    "registry".to_owned()
+}
+
+fn default_codeowners_path() -> String {
+    ".github/CODEOWNERS".to_owned()
+}
+
+fn default_secrets_dir() -> String {
+    "/etc/alertmanager/secrets".to_owned()
+}
+
+fn default_channel() -> String {
+    "#alerts".to_owned()
+}
+
+fn default_weekdays() -> String {
+    "monday:friday".to_owned()
+}
+
+fn default_start() -> String {
+    "09:00".to_owned()
+}
+
+fn default_end() -> String {
+    "17:00".to_owned()
+}
+
+fn default_location() -> String {
+    "UTC".to_owned()
 }
 
 fn default_revision() -> String {

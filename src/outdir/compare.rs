@@ -1,115 +1,240 @@
-//! What differs between the output directory and what the registry produces.
+//! What differs between the output directory and what the registry produces. Each file is
+//! compared by reading at most one byte more than the expected content (a longer one, 64 KiB
+//! more, for its diff); anything that is not a regular file is reported and never opened; a
+//! stale file's diff is cut and escaped.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::sync::Mutex;
 
+use super::{Kind, Listing, Opened, Wanted, not_regular, open_file, shown_path};
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::emit::OutputSet;
+use crate::workspace::OutputDir;
+use crate::{Error, atomic};
 
 /// The files that are not as the registry would write them.
 #[derive(Debug, Default)]
 pub(crate) struct Drift {
-    /// Present with other bytes: (path, what is there, what should be).
-    pub(crate) stale: Vec<(String, Vec<u8>, Vec<u8>)>,
-    pub(crate) missing: Vec<String>,
-    pub(crate) extra: Vec<String>,
+    verbose: bool,
+    /// Stale files and their diffs, ready to show: the first [`MAX_FILES`] by path, or every
+    /// one with `--verbose`.
+    stale: BTreeMap<String, String>,
+    stale_count: usize,
+    missing: Vec<String>,
+    extra: Vec<(String, Kind)>,
+    not_regular: BTreeMap<String, (Kind, Wanted)>,
 }
 
 /// A comparison of the output directory with outputs handed to it piece by piece.
 pub(crate) struct Comparison<'a> {
-    dir: &'a Path,
-    present: BTreeSet<String>,
-    drift: Mutex<(Drift, BTreeSet<String>)>,
+    dir: &'a OutputDir,
+    /// The open directory, under a shared lock; `None` when it does not exist.
+    root: Option<OwnedFd>,
+    listing: Listing,
+    state: Mutex<(Drift, BTreeSet<String>)>,
 }
 
 impl<'a> Comparison<'a> {
-    pub(crate) fn new(dir: &'a Path) -> Result<Self> {
+    pub(crate) fn new(dir: &'a OutputDir, verbose: bool) -> Result<Self> {
+        let root = dir.open()?;
+        let listing = match &root {
+            Some(root) => {
+                super::lock(root, dir, false)?;
+                Listing::new(root.as_fd(), dir.shown())?
+            }
+            None => Listing::default(),
+        };
         Ok(Self {
             dir,
-            present: super::list(dir)?,
-            drift: Mutex::default(),
+            root,
+            listing,
+            state: Mutex::new((
+                Drift {
+                    verbose,
+                    ..Drift::default()
+                },
+                BTreeSet::new(),
+            )),
         })
     }
 
     /// Compares each file of `part` with the one on disk.
     pub(crate) fn part(&self, part: OutputSet) -> Result<()> {
-        let mut found = Vec::with_capacity(part.files.len());
         for (path, file) in part.files {
-            let on_disk = if self.present.contains(&path) {
-                super::read(self.dir, &path)?
-            } else {
-                None
-            };
-            found.push((path, on_disk, file.bytes));
-        }
-        let mut drift = self.drift.lock().expect("no comparison panics");
-        for (path, on_disk, bytes) in found {
-            match on_disk {
-                None => drift.0.missing.push(path.clone()),
-                Some(old) if old != bytes => drift.0.stale.push((path.clone(), old, bytes)),
-                Some(_) => {}
+            let found = self.found(&path, &file.bytes)?;
+            let mut state = self.state.lock().expect("no comparison panics");
+            state.1.insert(path.clone());
+            let drift = &mut state.0;
+            match found {
+                Found::Same => {}
+                Found::Missing => drift.missing.push(path),
+                Found::Not(at, kind, wanted) => {
+                    drift.not_regular.insert(at, (kind, wanted));
+                }
+                Found::Different(old) => {
+                    drift.stale_count += 1;
+                    let shown = drift.verbose
+                        || drift.stale.len() < MAX_FILES
+                        || drift
+                            .stale
+                            .last_key_value()
+                            .is_some_and(|(last, _)| path < *last);
+                    if !shown {
+                        continue;
+                    }
+                    let verbose = drift.verbose;
+                    drop(state);
+                    let diff = diff(
+                        &old,
+                        &file.bytes,
+                        &shown_path(self.dir.shown(), &path),
+                        verbose,
+                    );
+                    let mut state = self.state.lock().expect("no comparison panics");
+                    let drift = &mut state.0;
+                    drift.stale.insert(path, diff);
+                    if !drift.verbose && drift.stale.len() > MAX_FILES {
+                        drift.stale.pop_last();
+                    }
+                }
             }
-            drift.1.insert(path);
         }
         Ok(())
     }
 
+    /// What is at `path`, compared with `bytes`.
+    fn found(&self, path: &str, bytes: &[u8]) -> Result<Found> {
+        if let Some((at, kind)) = self.listing.blocked(path) {
+            return Ok(Found::Not(at.to_owned(), kind, Wanted::Directory));
+        }
+        let Some(root) = &self.root else {
+            return Ok(Found::Missing);
+        };
+        match self.listing.get(path) {
+            None => Ok(Found::Missing),
+            Some(Kind::File) => {
+                let error = |source: std::io::Error| Error::ReadFile {
+                    path: self.dir.shown().to_owned().into(),
+                    source,
+                };
+                match open_file(root.as_fd(), path).map_err(|errno| error(errno.into()))? {
+                    Opened::Gone => Ok(Found::Missing),
+                    Opened::Not(kind) => Ok(Found::Not(path.to_owned(), kind, Wanted::File)),
+                    Opened::File(file) => {
+                        let mut reader = file.take(bytes.len() as u64 + 1);
+                        let mut old = Vec::new();
+                        reader.read_to_end(&mut old).map_err(error)?;
+                        if old == bytes {
+                            return Ok(Found::Same);
+                        }
+                        // Longer than it should be: a little more is read, only to show a
+                        // diff that ends where the file does.
+                        if old.len() > bytes.len() {
+                            reader
+                                .into_inner()
+                                .take(DIFF_SLACK)
+                                .read_to_end(&mut old)
+                                .map_err(error)?;
+                        }
+                        Ok(Found::Different(old))
+                    }
+                }
+            }
+            Some(kind) => Ok(Found::Not(path.to_owned(), kind, Wanted::File)),
+        }
+    }
+
     /// What differs, once every output has been compared.
     pub(crate) fn finish(self) -> Drift {
-        let (mut drift, seen) = self.drift.into_inner().expect("no comparison panics");
-        drift.extra = self.present.difference(&seen).cloned().collect();
-        drift.stale.sort_by(|a, b| a.0.cmp(&b.0));
+        let (mut drift, seen) = self.state.into_inner().expect("no comparison panics");
+        let not_regular: Vec<String> = drift.not_regular.keys().cloned().collect();
+        drift.extra = self
+            .listing
+            .iter()
+            .filter(|(path, kind)| {
+                !seen.contains(*path)
+                    && *kind != Kind::Directory
+                    && (!atomic::is_temporary(super::file_name(path)) || *kind == Kind::TooDeep)
+                    && !not_regular
+                        .iter()
+                        .any(|blocked| path == blocked || path.starts_with(&format!("{blocked}/")))
+            })
+            .map(|(path, kind)| (path.to_owned(), kind))
+            .collect();
         drift.missing.sort();
         drift
     }
 }
 
+/// What a generated file's path holds.
+enum Found {
+    Same,
+    Different(Vec<u8>),
+    Missing,
+    /// Not a regular file (at the path, or a directory above it: `at`).
+    Not(String, Kind, Wanted),
+}
+
+/// How many bytes past the expected size a stale file is read, for its diff.
+const DIFF_SLACK: u64 = 64 << 10;
+
 /// Lines of one file's diff shown without `--verbose`.
 const MAX_DIFF_LINES: usize = 40;
+
+/// Characters of one line of a diff shown without `--verbose`.
+const MAX_LINE: usize = 200;
 
 /// Files of each kind of drift reported one by one without `--verbose`; the rest are counted.
 const MAX_FILES: usize = 20;
 
 impl Drift {
     /// One diagnostic per drifting file, `dir` being the output directory as shown.
-    pub(crate) fn diagnostics(&self, dir: &str, verbose: bool) -> Vec<Diagnostic> {
-        let shown = |path: &str| format!("{}/{path}", dir.trim_end_matches('/'));
-        let limit = if verbose { usize::MAX } else { MAX_FILES };
+    pub(crate) fn diagnostics(&self, dir: &str) -> Vec<Diagnostic> {
+        let limit = if self.verbose { usize::MAX } else { MAX_FILES };
         let mut diagnostics = Vec::new();
-        for (path, old, new) in self.stale.iter().take(limit) {
-            let diff = crate::text::unified_diff(old, new, &shown(path));
+        for (path, diff) in &self.stale {
+            let shown = shown_path(dir, path);
             diagnostics.push(
-                Diagnostic::error(Code::GeneratedStale, format!("`{}` is stale", shown(path)))
+                Diagnostic::error(Code::GeneratedStale, format!("`{shown}` is stale"))
                     .primary(
-                        Location::Output { path: shown(path) },
+                        Location::Output { path: shown },
                         "differs from what the registry produces",
                     )
                     .help("run `registry build` and commit the result")
-                    .attachment(cut(&diff, verbose)),
+                    .attachment(diff.clone()),
             );
+        }
+        for (path, (kind, wanted)) in self.not_regular.iter().take(limit) {
+            diagnostics.push(not_regular(dir, path, *kind, *wanted));
         }
         for path in self.missing.iter().take(limit) {
+            let shown = shown_path(dir, path);
             diagnostics.push(
-                Diagnostic::error(
-                    Code::GeneratedMissing,
-                    format!("`{}` is missing", shown(path)),
-                )
-                .primary(
-                    Location::Output { path: shown(path) },
-                    "the registry produces this file",
-                )
-                .help("run `registry build` and commit the result"),
+                Diagnostic::error(Code::GeneratedMissing, format!("`{shown}` is missing"))
+                    .primary(
+                        Location::Output { path: shown },
+                        "the registry produces this file",
+                    )
+                    .help("run `registry build` and commit the result"),
             );
         }
-        for path in self.extra.iter().take(limit) {
+        for (path, kind) in self.extra.iter().take(limit) {
+            let shown = shown_path(dir, path);
+            let label = match kind {
+                Kind::File => "not generated".to_owned(),
+                Kind::TooDeep => format!("{}; not generated", kind.noun()),
+                kind => format!("{}, never followed or opened; not generated", kind.noun()),
+            };
             diagnostics.push(
                 Diagnostic::error(
                     Code::GeneratedExtra,
-                    format!("`{}` is not produced by the registry", shown(path)),
+                    format!("`{shown}` is not produced by the registry"),
                 )
-                .primary(Location::Output { path: shown(path) }, "not generated")
+                .primary(Location::Output { path: shown }, label)
                 .help(
                     "run `registry build` to remove files it generated before; remove others by \
                      hand",
@@ -117,15 +242,24 @@ impl Drift {
             );
         }
         for (code, count, noun) in [
-            (Code::GeneratedStale, self.stale.len(), "stale"),
-            (Code::GeneratedMissing, self.missing.len(), "missing"),
-            (Code::GeneratedExtra, self.extra.len(), "extra"),
+            (Code::GeneratedStale, self.stale_count, "stale files"),
+            (
+                Code::GeneratedNotRegular,
+                self.not_regular.len(),
+                "paths that are not regular files",
+            ),
+            (Code::GeneratedMissing, self.missing.len(), "missing files"),
+            (Code::GeneratedExtra, self.extra.len(), "extra files"),
         ] {
             if count > limit {
                 diagnostics.push(
                     Diagnostic::error(
                         code,
-                        format!("{} more {noun} files in `{dir}`", count - limit),
+                        format!(
+                            "{} more {noun} in `{}`",
+                            count - limit,
+                            crate::text::shown(dir, 300)
+                        ),
                     )
                     .help("run `registry check --verbose` to list them all"),
                 );
@@ -135,15 +269,32 @@ impl Drift {
     }
 }
 
-/// A diff cut to its first lines, saying how much is left out.
-fn cut(diff: &str, verbose: bool) -> String {
-    let lines: Vec<&str> = diff.lines().collect();
-    if verbose || lines.len() <= MAX_DIFF_LINES {
-        return diff.trim_end().to_owned();
+/// The unified diff of `old` (at most one byte longer than `new`) and `new`, each line
+/// escaped, and without `verbose`, cut to its first lines and each line to its first
+/// characters.
+fn diff(old: &[u8], new: &[u8], shown: &str, verbose: bool) -> String {
+    let diff = crate::text::unified_diff(old, new, shown);
+    let width = if verbose { usize::MAX } else { MAX_LINE };
+    let lines: Vec<String> = diff
+        .lines()
+        .take(if verbose { usize::MAX } else { MAX_DIFF_LINES })
+        .map(|line| crate::text::shown(line, width))
+        .collect();
+    let total = diff.lines().count();
+    let mut text = lines.join("\n");
+    if total > lines.len() {
+        let _ = write!(
+            text,
+            "\n… {} more lines of diff (`--verbose` shows them)",
+            total - lines.len()
+        );
     }
-    format!(
-        "{}\n… {} more lines of diff (`--verbose` shows them)",
-        lines[..MAX_DIFF_LINES].join("\n"),
-        lines.len() - MAX_DIFF_LINES
-    )
+    if old.len() as u64 > new.len() as u64 + DIFF_SLACK {
+        let _ = write!(
+            text,
+            "\n… the file on disk is longer: only its first {} bytes were read",
+            old.len()
+        );
+    }
+    text
 }

@@ -1,66 +1,323 @@
-//! The output directory: comparing it with an [`OutputSet`] (`check`), and bringing it up to
-//! date (`build`), touching only files whose bytes change, each replaced atomically, and
-//! removing only files an earlier build recorded in its manifest. Files are read one at a
-//! time, never the whole tree at once.
+//! The output directory: comparing it with an [`OutputSet`](crate::emit::OutputSet) (`check`),
+//! and bringing it up to date (`build`). Everything in it is reached from the open directory
+//! one component at a time, never through a symbolic link; only regular files are opened
+//! (without blocking, and checked once open), and no read is longer than what is expected.
+//! `build` holds an exclusive lock on the directory and `check` a shared one, so a check never
+//! sees a build half done and two builds never interleave. Temporary files that a killed build
+//! left are removed by the next build and never reported.
 
+mod codeowners;
 mod compare;
+mod manifest;
 mod write;
 
-use std::collections::BTreeSet;
-use std::io::ErrorKind;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read as _};
+use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
 
+use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+pub(crate) use codeowners::Codeowners;
 pub(crate) use compare::Comparison;
 pub(crate) use write::Writer;
 
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::workspace::OutputDir;
 use crate::{Error, Result};
 
-/// The relative `/`-separated path of every file under `dir`; empty when `dir` does not
-/// exist. Symbolic links to directories are not followed.
-pub(crate) fn list(dir: &Path) -> Result<BTreeSet<String>> {
-    let mut files = BTreeSet::new();
-    if dir.is_dir() {
-        walk(dir, "", &mut files)?;
-    }
-    Ok(files)
+/// What an entry of the output directory is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Directory,
+    Link,
+    Fifo,
+    Socket,
+    Device,
+    Other,
+    /// A directory below [`MAX_DEPTH`], not looked into.
+    TooDeep,
 }
 
-fn walk(dir: &Path, prefix: &str, files: &mut BTreeSet<String>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadDir {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| Error::ReadDir {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let path = entry.path();
-        let file_type = entry.file_type().map_err(|source| Error::ReadFile {
-            path: path.clone(),
-            source,
-        })?;
-        if file_type.is_dir() {
-            walk(&path, &relative, files)?;
-        } else if !(file_type.is_symlink() && path.is_dir()) {
-            files.insert(relative);
+impl Kind {
+    fn from_type(file_type: FileType) -> Self {
+        match file_type {
+            FileType::RegularFile => Self::File,
+            FileType::Directory => Self::Directory,
+            FileType::Symlink => Self::Link,
+            FileType::Fifo => Self::Fifo,
+            FileType::Socket => Self::Socket,
+            FileType::CharacterDevice | FileType::BlockDevice => Self::Device,
+            FileType::Unknown => Self::Other,
         }
     }
-    Ok(())
+
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Self::File => "a regular file",
+            Self::Directory => "a directory",
+            Self::Link => "a symbolic link",
+            Self::Fifo => "a FIFO",
+            Self::Socket => "a socket",
+            Self::Device => "a device",
+            Self::Other => "not a regular file",
+            Self::TooDeep => "a directory nested too deeply to look into",
+        }
+    }
 }
 
-/// The bytes of `dir/path`, `None` when there is no such file.
-fn read(dir: &Path, path: &str) -> Result<Option<Vec<u8>>> {
-    let full = dir.join(path);
-    match std::fs::read(&full) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::ReadFile { path: full, source }),
+/// What the registry puts at a path: a file, or a directory on the way to files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    File,
+    Directory,
+}
+
+/// The deepest level of directories listed; a directory deeper than this is not entered.
+/// Generated files are at most five levels deep.
+const MAX_DEPTH: usize = 16;
+
+/// Every entry under the output directory, by `/`-separated path relative to it; nothing is
+/// followed.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    entries: BTreeMap<String, Kind>,
+}
+
+impl Listing {
+    /// Lists the open directory `dir`, `shown` for errors.
+    fn new(dir: BorrowedFd<'_>, shown: &str) -> Result<Self> {
+        let mut listing = Self::default();
+        let fd = rustix::fs::openat(
+            dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|errno| read_dir_error(shown, "", errno))?;
+        listing.walk(fd, "", 1, shown)?;
+        Ok(listing)
+    }
+
+    fn walk(&mut self, fd: OwnedFd, prefix: &str, depth: usize, shown: &str) -> Result<()> {
+        let mut dir =
+            rustix::fs::Dir::new(fd).map_err(|errno| read_dir_error(shown, prefix, errno))?;
+        while let Some(entry) = dir.read() {
+            let entry = entry.map_err(|errno| read_dir_error(shown, prefix, errno))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let path = join(prefix, &name);
+            let parent = dir
+                .fd()
+                .map_err(|errno| read_dir_error(shown, prefix, errno))?;
+            let mut kind = Kind::from_type(entry.file_type());
+            if kind == Kind::Other {
+                kind = rustix::fs::statat(
+                    parent,
+                    entry.file_name(),
+                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_or(Kind::Other, |stat| {
+                    Kind::from_type(FileType::from_raw_mode(stat.st_mode))
+                });
+            }
+            if kind == Kind::Directory {
+                if depth >= MAX_DEPTH {
+                    kind = Kind::TooDeep;
+                } else {
+                    match open_dir_at(parent, entry.file_name()) {
+                        Ok(child) => {
+                            self.entries.insert(path.clone(), Kind::Directory);
+                            self.walk(child, &path, depth + 1, shown)?;
+                            continue;
+                        }
+                        // It changed under us: whatever it is now, it is not entered.
+                        Err(Errno::LOOP | Errno::NOTDIR) => kind = Kind::Other,
+                        Err(Errno::NOENT) => continue,
+                        Err(errno) => return Err(read_dir_error(shown, &path, errno)),
+                    }
+                }
+            }
+            self.entries.insert(path, kind);
+        }
+        Ok(())
+    }
+
+    fn get(&self, path: &str) -> Option<Kind> {
+        self.entries.get(path).copied()
+    }
+
+    /// The nearest path above `path` that is not a real directory, and what it is.
+    fn blocked<'a>(&self, path: &'a str) -> Option<(&'a str, Kind)> {
+        path.match_indices('/').find_map(|(index, _)| {
+            let prefix = &path[..index];
+            match self.get(prefix) {
+                Some(Kind::Directory) | None => None,
+                Some(kind) => Some((prefix, kind)),
+            }
+        })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, Kind)> {
+        self.entries
+            .iter()
+            .map(|(path, kind)| (path.as_str(), *kind))
+    }
+
+    fn remove(&mut self, path: &str) {
+        self.entries.remove(path);
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+/// The file name of a `/`-separated path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn read_dir_error(shown: &str, path: &str, errno: Errno) -> Error {
+    Error::ReadDir {
+        path: std::path::Path::new(shown).join(path),
+        source: errno.into(),
+    }
+}
+
+/// Opens the directory `name` in `dir`, never through a symbolic link.
+pub(crate) fn open_dir_at<P: rustix::path::Arg>(
+    dir: BorrowedFd<'_>,
+    name: P,
+) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// The directory that holds `path` (`None`: `root` itself), opened one component at a time
+/// without following a link, each missing one made (and flushed to its parent) when `create`.
+fn open_parent(
+    root: BorrowedFd<'_>,
+    path: &str,
+    create: bool,
+) -> rustix::io::Result<Option<OwnedFd>> {
+    let mut current: Option<OwnedFd> = None;
+    let Some((parents, _)) = path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    for name in parents.split('/') {
+        let dir = current.as_ref().map_or(root, |fd| fd.as_fd());
+        let next = match open_dir_at(dir, name) {
+            Err(Errno::NOENT) if create => {
+                match rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o777)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(errno) => return Err(errno),
+                }
+                rustix::fs::fsync(dir)?;
+                open_dir_at(dir, name)?
+            }
+            other => other?,
+        };
+        current = Some(next);
+    }
+    Ok(current)
+}
+
+/// What opening a file of the output directory found.
+enum Opened {
+    File(File),
+    Not(Kind),
+    Gone,
+}
+
+/// Opens the regular file at `path` under `root`: no link followed on the way or at the end,
+/// no blocking on a FIFO, and checked to be a regular file once open.
+fn open_file(root: BorrowedFd<'_>, path: &str) -> rustix::io::Result<Opened> {
+    let parent = match open_parent(root, path, false) {
+        Ok(parent) => parent,
+        Err(Errno::NOENT) => return Ok(Opened::Gone),
+        Err(Errno::LOOP | Errno::NOTDIR) => return Ok(Opened::Not(Kind::Other)),
+        Err(errno) => return Err(errno),
+    };
+    let dir = parent.as_ref().map_or(root, |fd| fd.as_fd());
+    let fd = match rustix::fs::openat(
+        dir,
+        file_name(path),
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return Ok(Opened::Gone),
+        Err(Errno::LOOP) => return Ok(Opened::Not(Kind::Link)),
+        Err(Errno::NXIO) => return Ok(Opened::Not(Kind::Socket)),
+        Err(errno) => return Err(errno),
+    };
+    let kind = Kind::from_type(FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode));
+    Ok(match kind {
+        Kind::File => Opened::File(File::from(fd)),
+        kind => Opened::Not(kind),
+    })
+}
+
+/// At most `max` bytes of `file`.
+fn read_at_most(file: File, max: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(max).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `dir/path` as shown to people: control characters escaped, length bounded.
+fn shown_path(dir: &str, path: &str) -> String {
+    crate::text::shown(&format!("{}/{path}", dir.trim_end_matches('/')), 300)
+}
+
+/// The diagnostic for something other than what the registry writes at `path`.
+fn not_regular(dir: &str, path: &str, kind: Kind, wanted: Wanted) -> Diagnostic {
+    let shown = shown_path(dir, path);
+    let message = match wanted {
+        Wanted::File => format!("`{shown}` is {}, not a regular file", kind.noun()),
+        Wanted::Directory => format!(
+            "`{shown}` is {} where the registry writes a directory",
+            kind.noun()
+        ),
+    };
+    Diagnostic::error(Code::GeneratedNotRegular, message)
+        .primary(
+            Location::Output { path: shown },
+            "never followed, opened or printed",
+        )
+        .help("remove it and run `registry build`")
+}
+
+/// Takes the lock on the open output directory: exclusive for a build, shared for a check.
+fn lock(dir: &OwnedFd, dir_shown: &OutputDir, exclusive: bool) -> Result<()> {
+    let operation = if exclusive {
+        rustix::fs::FlockOperation::LockExclusive
+    } else {
+        rustix::fs::FlockOperation::LockShared
+    };
+    loop {
+        match rustix::fs::flock(dir, operation) {
+            Ok(()) => return Ok(()),
+            Err(Errno::INTR) => {}
+            Err(errno) => {
+                return Err(Error::ReadDir {
+                    path: dir_shown.shown().into(),
+                    source: errno.into(),
+                });
+            }
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! Reads a registry root from a git revision into [`Sources`], without a checkout, so that
-//! `diff` evaluates the base exactly as it evaluates the working tree. A symbolic link is
-//! followed only when it stays inside the root, as on disk.
+//! `diff` evaluates the base exactly as it evaluates the working tree: symbolic links are
+//! resolved by the same rules as on disk ([`super::link`]), and a blob larger than
+//! [`MAX_FILE_SIZE`] is never loaded.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use super::{Content, SourceFile, Sources};
+use super::link::{Node, Resolved, resolve};
+use super::{Content, MAX_FILE_SIZE, SourceFile, Sources, Unread};
 use crate::{Error, Result};
 
 /// A commit of the repository that holds the registry root, opened once: what `diff` and
@@ -102,35 +105,73 @@ fn read(revision: &Revision) -> Result<Sources> {
         let entry = tree.get_path(inside).map_err(|_| missing())?;
         repo.find_tree(entry.id()).map_err(|_| missing())?
     };
-    let mut blobs: Vec<(String, Oid, bool)> = Vec::new();
+    let odb = repo.odb().map_err(git)?;
+    let size = |id: Oid| -> Result<u64> {
+        odb.read_header(id)
+            .map(|(size, _)| size as u64)
+            .map_err(git)
+    };
+    let mut nodes: HashMap<String, Node<Oid>> = HashMap::new();
+    let mut listed: Result<()> = Ok(());
     subtree
         .walk(TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(ObjectType::Blob) {
-                let path = format!("{dir}{}", entry.name().unwrap_or_default());
-                blobs.push((path, entry.id(), entry.filemode() == 0o120_000));
-            }
+            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            let node = match (entry.kind(), entry.filemode()) {
+                (Some(ObjectType::Blob), LINK_MODE) => {
+                    let target = size(entry.id()).and_then(|size| {
+                        if size > MAX_LINK_SIZE {
+                            return Ok(None);
+                        }
+                        let blob = repo.find_blob(entry.id()).map_err(git)?;
+                        Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+                    });
+                    match target {
+                        Ok(Some(target)) => Node::Link(target),
+                        Ok(None) => Node::Special("an oversized symbolic link"),
+                        Err(error) => {
+                            listed = Err(error);
+                            return TreeWalkResult::Abort;
+                        }
+                    }
+                }
+                (Some(ObjectType::Blob), _) => Node::File(entry.id()),
+                // A tree, or a submodule's commit: a directory in a checkout.
+                _ => Node::Dir,
+            };
+            nodes.insert(path, node);
             TreeWalkResult::Ok
         })
-        .map_err(git)?;
-    let by_path: std::collections::HashMap<&str, Oid> = blobs
-        .iter()
-        .filter(|(_, _, link)| !link)
-        .map(|(path, id, _)| (path.as_str(), *id))
-        .collect();
-    let mut files = Vec::with_capacity(blobs.len());
-    for (path, id, link) in &blobs {
-        let bytes = repo.find_blob(*id).map_err(git)?.content().to_vec();
-        let content = if *link {
-            let target = String::from_utf8_lossy(&bytes).into_owned();
-            let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
-            match super::normalize(directory, &target)
-                .and_then(|resolved| by_path.get(resolved.as_str()))
-            {
-                Some(id) => text(repo.find_blob(*id).map_err(git)?.content().to_vec()),
-                None => Content::Escape { target },
+        .or_else(|error| {
+            if listed.is_err() {
+                Ok(())
+            } else {
+                Err(git(error))
             }
-        } else {
-            text(bytes)
+        })?;
+    listed?;
+    let mut files = Vec::with_capacity(nodes.len());
+    for (path, node) in &nodes {
+        let content = match node {
+            Node::Dir => continue,
+            Node::File(id) => blob(repo, *id, size(*id)?).map_err(git)?,
+            Node::Special(kind) => Content::Unread(Unread::Special { kind }),
+            Node::Link(target) => match resolve(&nodes, path) {
+                Resolved::File(real) => match &nodes[real] {
+                    Node::File(id) => blob(repo, *id, size(*id)?).map_err(git)?,
+                    _ => continue,
+                },
+                Resolved::Dir => continue,
+                Resolved::Special(kind) => Content::Unread(Unread::Special { kind }),
+                Resolved::Escape => Content::Escape {
+                    target: target.clone(),
+                },
+                Resolved::Loop => Content::Unread(Unread::Loop {
+                    target: target.clone(),
+                }),
+                Resolved::Dangling => Content::Unread(Unread::Dangling {
+                    target: target.clone(),
+                }),
+            },
         };
         files.push(SourceFile {
             path: path.clone(),
@@ -140,9 +181,20 @@ fn read(revision: &Revision) -> Result<Sources> {
     Ok(Sources::new(format!("{revision}:{root}"), files))
 }
 
-fn text(bytes: Vec<u8>) -> Content {
-    match String::from_utf8(bytes) {
+/// The git file mode of a symbolic link.
+const LINK_MODE: i32 = 0o120_000;
+
+/// The longest link target read; a longer one is no link a checkout could make.
+const MAX_LINK_SIZE: u64 = 4096;
+
+/// A blob's content, unless it is larger than [`MAX_FILE_SIZE`] (then it is not loaded).
+fn blob(repo: &Repository, id: Oid, size: u64) -> Result<Content, git2::Error> {
+    if size > MAX_FILE_SIZE {
+        return Ok(Content::Unread(Unread::TooLarge { size }));
+    }
+    let bytes = repo.find_blob(id)?.content().to_vec();
+    Ok(match String::from_utf8(bytes) {
         Ok(text) => Content::Text(Arc::from(text)),
         Err(error) => Content::Binary(Arc::from(error.into_bytes())),
-    }
+    })
 }

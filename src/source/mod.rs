@@ -1,16 +1,20 @@
 //! The registry's files, held in memory: every file under the registry root, read once from
 //! the working tree ([`disk`]) or from a git tree at a revision ([`git`]), so that every later
-//! stage sees exactly the same bytes and nothing outside the root can ever be read. Also
+//! stage sees exactly the same bytes and nothing outside the root can ever be read. Both list
+//! every entry without following anything, resolve symbolic links the same way ([`link`]), and
+//! read only regular files of at most [`MAX_FILE_SIZE`] bytes: a FIFO never blocks a run and a
+//! device is never read. Also
 //! positions in those files: lines and columns ([`LineIndex`]) and where a value is written
 //! ([`locate`]). A leaf: it knows nothing of diagnostics or the data model.
 
 mod disk;
 mod git;
 mod line_index;
+mod link;
 pub(crate) mod locate;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) use disk::read_dir;
 pub(crate) use git::Revision;
@@ -19,12 +23,16 @@ pub(crate) use line_index::LineIndex;
 /// The settings file at the registry root.
 pub(crate) const SETTINGS_FILE: &str = "registry.jsonnet";
 
+/// The largest file under the registry root that is read: 16 MiB. A larger one is reported,
+/// never read, so that no single file can make a run slow or large.
+pub(crate) const MAX_FILE_SIZE: u64 = 16 << 20;
+
 /// An index into [`Sources`]; ordered as the files' paths are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct FileId(u32);
 
 /// What a file under the root holds.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Content {
     /// UTF-8 text.
     Text(Arc<str>),
@@ -32,6 +40,43 @@ pub(crate) enum Content {
     Binary(Arc<[u8]>),
     /// A symbolic link that leads outside the registry root: never read.
     Escape { target: String },
+    /// Something that is not read at all, and why.
+    Unread(Unread),
+}
+
+/// Why a file under the root is not read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Unread {
+    /// A FIFO, a socket or a device: never opened.
+    Special { kind: &'static str },
+    /// A regular file larger than [`MAX_FILE_SIZE`].
+    TooLarge { size: u64 },
+    /// A symbolic link that leads back to itself, directly or through other links.
+    Loop { target: String },
+    /// A symbolic link to a path that does not exist.
+    Dangling { target: String },
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |target: &str| crate::text::shown(target, 200);
+        match self {
+            Self::Special { kind } => write!(f, "is {kind}"),
+            Self::TooLarge { size } => write!(
+                f,
+                "is larger than {} MiB ({size} bytes)",
+                MAX_FILE_SIZE >> 20
+            ),
+            Self::Loop { target } => {
+                write!(f, "is a symbolic link loop (to `{}`)", shown(target))
+            }
+            Self::Dangling { target } => write!(
+                f,
+                "is a symbolic link to `{}`, which does not exist",
+                shown(target)
+            ),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -48,6 +93,8 @@ pub(crate) struct Sources {
     display_root: String,
     files: Vec<SourceFile>,
     by_path: HashMap<String, FileId>,
+    /// Each file's line index, built the first time a position in it is asked for.
+    line_indexes: Vec<OnceLock<LineIndex>>,
 }
 
 impl Sources {
@@ -59,10 +106,12 @@ impl Sources {
             .enumerate()
             .map(|(index, file)| (file.path.clone(), FileId(u32::try_from(index).unwrap())))
             .collect();
+        let line_indexes = files.iter().map(|_| OnceLock::new()).collect();
         Self {
             display_root,
             files,
             by_path,
+            line_indexes,
         }
     }
 
@@ -79,6 +128,18 @@ impl Sources {
             Content::Text(text) => Some(text),
             _ => None,
         }
+    }
+
+    /// The line index of a text file, built once however many positions are asked for.
+    pub(crate) fn line_index(&self, id: FileId) -> Option<&LineIndex> {
+        let text = self.text(id)?;
+        Some(self.line_indexes[id.0 as usize].get_or_init(|| LineIndex::new(text)))
+    }
+
+    /// The 1-based line and column of `offset` in a text file.
+    pub(crate) fn position(&self, id: FileId, offset: usize) -> Option<(usize, usize)> {
+        let text = self.text(id)?;
+        Some(self.line_index(id)?.position(text, offset))
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {

@@ -1,11 +1,16 @@
 //! Stage 2, validate: checks the settings and every evaluated entity against its JSON Schema,
 //! reporting every violation (not the first), checks that each entity's `name` is its file
-//! stem, and reads the typed fields later stages use. Output: a [`Registry`] of the entities
-//! that passed; it never reads source files except to point at positions.
+//! stem and that the names that become keys downstream are unique within it, and reads the
+//! typed fields and the references later stages use. Output: a [`Registry`] of the entities
+//! that passed, and of those that did not with their well-typed references (still checked,
+//! never emitted); it never reads source files except to point at positions.
 
+mod duplicates;
 mod schemas;
 
-use std::collections::BTreeMap;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use jsonschema::error::ValidationErrorKind;
 use serde::Deserialize;
@@ -15,8 +20,9 @@ pub(crate) use self::schemas::FILES as SCHEMA_FILES;
 pub(crate) use self::schemas::Schemas;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, list, suggest};
 use crate::evaluate::{Evaluation, SettingsValue};
-use crate::model::{Entity, EntityId, Kind, Record, Registry, Settings};
-use crate::source::{FileId, Sources, locate};
+use crate::model::{Entity, EntityId, Invalid, Kind, Record, Registry, Settings, references};
+use crate::source::locate::Tree;
+use crate::source::{FileId, Sources};
 
 /// Validates the settings; `None` when they are unusable.
 pub(crate) fn settings(
@@ -26,12 +32,8 @@ pub(crate) fn settings(
     sink: &mut Sink,
 ) -> Option<Settings> {
     let value = settings.value.as_ref()?;
-    let subject = Subject {
-        file: settings.file,
-        entity: None,
-        what: "the settings",
-    };
-    let valid = check(schemas, schemas.settings(), value, &subject, sources, sink);
+    let subject = Subject::new(settings.file, None, "the settings", value, sources);
+    let valid = check(schemas, schemas.settings(), &subject, sink).is_empty();
     valid.then(|| Settings::deserialize(value).ok()).flatten()
 }
 
@@ -44,47 +46,36 @@ pub(crate) fn validate(
     let schemas = Schemas::new();
     let settings = settings(&evaluation.settings, &schemas, sources, sink);
     let mut entities = BTreeMap::new();
-    let mut invalid: BTreeMap<EntityId, FileId> = evaluation
+    let mut invalid: BTreeMap<EntityId, Invalid> = evaluation
         .failed
         .iter()
-        .map(|entity| (entity.id.clone(), entity.file))
+        .map(|entity| {
+            let failed = Invalid {
+                file: entity.file,
+                json: None,
+                references: Vec::new(),
+            };
+            (entity.id.clone(), failed)
+        })
         .collect();
     for (file, json) in evaluation.entities {
         let value: Value = serde_json::from_str(&json).expect("evaluation writes valid JSON");
         let id = file.id;
         let what = format!("{} `{}`", id.kind, id.name);
-        let subject = Subject {
-            file: file.file,
-            entity: Some(&id),
-            what: &what,
-        };
-        let mut valid = check(
-            &schemas,
-            schemas.kind(id.kind),
-            &value,
-            &subject,
-            sources,
-            sink,
-        );
+        let subject = Subject::new(file.file, Some(&id), &what, &value, sources);
+        let errors = check(&schemas, schemas.kind(id.kind), &subject, sink);
+        let mut valid = errors.is_empty();
         if let Some(name) = value.get("name").and_then(Value::as_str)
             && name != id.name
         {
             valid = false;
-            let text = sources.text(file.file).map_or("", |text| &**text);
-            let location =
-                locate::string(text, name).map_or(Location::File { file: file.file }, |range| {
-                    Location::Span {
-                        file: file.file,
-                        range,
-                    }
-                });
             let kind = id.kind;
             sink.push(
                 Diagnostic::error(
                     Code::NameMismatch,
                     format!("{kind} `{name}` is declared in a file named `{}`", id.name),
                 )
-                .primary(location, format!("expected `{}`", id.name))
+                .primary(subject.value("/name"), format!("expected `{}`", id.name))
                 .help(format!(
                     "the file stem is the {kind}'s name: rename the file to `{name}.jsonnet`, or \
                      the {kind} to `{}`",
@@ -92,6 +83,13 @@ pub(crate) fn validate(
                 )),
             );
         }
+        duplicates::check(id.kind, &subject, sink);
+        // A reference whose own value broke the schema is not read; every other one is, so
+        // that one pass reports everything.
+        let references = references(id.kind, &value)
+            .into_iter()
+            .filter(|reference| !errors.contains(&reference.pointer))
+            .collect();
         let entity = valid.then(|| typed(id.kind, &value)).flatten();
         match entity {
             Some(entity) => {
@@ -101,11 +99,19 @@ pub(crate) fn validate(
                         file: file.file,
                         json,
                         entity,
+                        references,
                     },
                 );
             }
             None => {
-                invalid.insert(id, file.file);
+                invalid.insert(
+                    id,
+                    Invalid {
+                        file: file.file,
+                        json: Some(json),
+                        references,
+                    },
+                );
             }
         }
     }
@@ -122,21 +128,57 @@ fn typed(kind: Kind, value: &Value) -> Option<Entity> {
         Kind::Project => Entity::Project(Deserialize::deserialize(value).ok()?),
         Kind::Cluster => Entity::Cluster(Deserialize::deserialize(value).ok()?),
         Kind::Service => Entity::Service(Deserialize::deserialize(value).ok()?),
+        Kind::System => Entity::System(Deserialize::deserialize(value).ok()?),
+        Kind::Api => Entity::Api(Deserialize::deserialize(value).ok()?),
     })
 }
 
-/// What is being validated.
+/// What is being validated: its evaluated value, and its file, parsed when a position is
+/// first needed.
 struct Subject<'a> {
     file: FileId,
     entity: Option<&'a EntityId>,
     what: &'a str,
+    value: &'a Value,
+    sources: &'a Sources,
+    tree: OnceCell<Tree>,
 }
 
-impl Subject<'_> {
-    /// Where `pointer` is, as precisely as the file's text allows.
-    fn locate(&self, sources: &Sources, pointer: &str, literal: Option<&str>) -> Location {
-        let text = sources.text(self.file).map_or("", |text| &**text);
-        let range = locate::value(text, pointer, literal);
+impl<'a> Subject<'a> {
+    fn new(
+        file: FileId,
+        entity: Option<&'a EntityId>,
+        what: &'a str,
+        value: &'a Value,
+        sources: &'a Sources,
+    ) -> Self {
+        Self {
+            file,
+            entity,
+            what,
+            value,
+            sources,
+            tree: OnceCell::new(),
+        }
+    }
+
+    fn tree(&self) -> &Tree {
+        self.tree
+            .get_or_init(|| Tree::parse(self.sources.text(self.file).map_or("", |text| &**text)))
+    }
+
+    /// Where the value at `pointer` is written, or the entity and pointer when that is not
+    /// certain.
+    fn value(&self, pointer: &str) -> Location {
+        self.location(self.tree().value(self.value, pointer), pointer)
+    }
+
+    /// Where the last step of `pointer` (a field's name, an element) is written.
+    fn key(&self, pointer: &str) -> Location {
+        self.location(self.tree().key(self.value, pointer), pointer)
+    }
+
+    fn location(&self, range: Option<Range<usize>>, pointer: &str) -> Location {
         match (range, self.entity) {
             (Some(range), _) => Location::Span {
                 file: self.file,
@@ -152,25 +194,25 @@ impl Subject<'_> {
     }
 }
 
-/// Reports every schema violation of `value`; whether it had none.
+/// `pointer` as shown in a message: `/` for the whole value.
+fn shown(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+/// Reports every schema violation of the subject's value; the pointers of the values that
+/// had one (empty when it is valid).
 fn check(
     schemas: &Schemas,
     validator: &jsonschema::Validator,
-    value: &Value,
     subject: &Subject,
-    sources: &Sources,
     sink: &mut Sink,
-) -> bool {
-    let mut valid = true;
+) -> BTreeSet<String> {
+    let mut errors = BTreeSet::new();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for error in validator.iter_errors(value) {
-        valid = false;
+    for error in validator.iter_errors(subject.value) {
         let pointer = error.instance_path().as_str().to_owned();
-        let shown = if pointer.is_empty() {
-            "/"
-        } else {
-            pointer.as_str()
-        };
+        errors.insert(pointer.clone());
+        let at = shown(&pointer);
         let keyword_location = error
             .absolute_keyword_location()
             .map(|uri| uri.as_str().to_owned())
@@ -191,12 +233,12 @@ fn check(
                     sink.push(
                         Diagnostic::error(
                             Code::SchemaViolation,
-                            format!("{} has an unknown field `{field}`", subject.what),
+                            format!(
+                                "{} has an unknown field `{field}` at `{field_pointer}`",
+                                subject.what
+                            ),
                         )
-                        .primary(
-                            subject.locate(sources, &field_pointer, None),
-                            "unknown field",
-                        )
+                        .primary(subject.key(&field_pointer), "unknown field")
                         .help(help),
                     );
                 }
@@ -209,7 +251,6 @@ fn check(
             }
             ValidationErrorKind::Enum { options } => {
                 let instance = error.instance();
-                let literal = instance.as_str();
                 let options: Vec<String> = options
                     .as_array()
                     .map(|options| {
@@ -223,35 +264,31 @@ fn check(
                             .collect()
                     })
                     .unwrap_or_default();
-                let near = literal
+                let near = instance
+                    .as_str()
                     .and_then(|literal| suggest(literal, options.iter().map(String::as_str)));
                 sink.push(
                     Diagnostic::error(
                         Code::SchemaViolation,
                         format!(
-                            "{} has an invalid value at `{shown}`: {instance}",
+                            "{} has an invalid value at `{at}`: {instance}",
                             subject.what
                         ),
                     )
                     .primary(
-                        subject.locate(sources, &pointer, literal),
+                        subject.value(&pointer),
                         format!("expected one of {}", list(&options)),
                     )
                     .help_opt(near.map(|near| format!("did you mean `{near}`?"))),
                 );
             }
             _ => {
-                let instance = error.instance();
-                let literal = instance.as_str().filter(|literal| !literal.is_empty());
                 sink.push(
                     Diagnostic::error(
                         Code::SchemaViolation,
-                        format!("{} has an invalid value at `{shown}`", subject.what),
+                        format!("{} has an invalid value at `{at}`", subject.what),
                     )
-                    .primary(
-                        subject.locate(sources, &pointer, literal),
-                        error.to_string(),
-                    ),
+                    .primary(subject.value(&pointer), error.to_string()),
                 );
             }
         }
@@ -265,26 +302,22 @@ fn check(
         let location = if pointer.is_empty() {
             Location::File { file: subject.file }
         } else {
-            subject.locate(sources, &pointer, None)
-        };
-        let place = if pointer.is_empty() {
-            String::new()
-        } else {
-            format!(" at `{pointer}`")
+            subject.value(&pointer)
         };
         sink.push(
             Diagnostic::error(
                 Code::SchemaViolation,
                 format!(
-                    "{} is missing the required {noun} {}{place}",
+                    "{} is missing the required {noun} {} at `{}`",
                     subject.what,
-                    list(&fields)
+                    list(&fields),
+                    shown(&pointer)
                 ),
             )
             .primary(location, format!("add the missing field{plural}")),
         );
     }
-    valid
+    errors
 }
 
 /// The property names an `additionalProperties: false` keyword allows, sorted.

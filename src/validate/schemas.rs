@@ -31,6 +31,14 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         "service.schema.json",
         include_str!("../../schemas/service.schema.json"),
     ),
+    (
+        "system.schema.json",
+        include_str!("../../schemas/system.schema.json"),
+    ),
+    (
+        "api.schema.json",
+        include_str!("../../schemas/api.schema.json"),
+    ),
 ];
 
 /// Where the schemas' `$id`s live.
@@ -40,7 +48,7 @@ const BASE: &str = "https://registry.dev/schemas/";
 pub(crate) struct Schemas {
     documents: Vec<(String, Value)>,
     settings: Validator,
-    kinds: [Validator; 4],
+    kinds: [Validator; 6],
 }
 
 impl Schemas {
@@ -84,6 +92,8 @@ impl Schemas {
                     compile("project.schema.json"),
                     compile("cluster.schema.json"),
                     compile("service.schema.json"),
+                    compile("system.schema.json"),
+                    compile("api.schema.json"),
                 ],
             )
         };

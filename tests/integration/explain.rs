@@ -78,7 +78,7 @@ fn hostile_names_are_shown_escaped_and_read_nothing() {
     ----- stdout -----
     ----- stderr -----
     error: `../../etc/passwd\u{1b}[2J` names no entity: `..` is not a kind
-    help: write `team/NAME`, `project/NAME`, `cluster/NAME` or `service/NAME`
+    help: write `team/NAME`, `project/NAME`, `cluster/NAME`, `service/NAME`, `system/NAME` or `api/NAME`
     ");
     let output = registry(&project_root())
         .args(["explain", "service/\u{1b}]0;x\u{7}"])
@@ -136,7 +136,14 @@ fn run_example(steps: &[serde_json::Value]) -> (String, Vec<String>) {
             };
             let target = test.path().join(path);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(target, bytes).unwrap();
+            if note == Some("removed") {
+                std::fs::remove_file(&target).unwrap();
+            } else if note == Some("a symbolic link") {
+                let _ = std::fs::remove_file(&target);
+                std::os::unix::fs::symlink(body.trim_end(), &target).unwrap();
+            } else {
+                std::fs::write(target, bytes).unwrap();
+            }
             match note {
                 Some(note) => writeln!(example, "-- {path} ({note}) --").unwrap(),
                 None => writeln!(example, "-- {path} --").unwrap(),

@@ -273,7 +273,7 @@ fn hostile_focus_names_are_refused_plainly() {
     ----- stdout -----
     ----- stderr -----
     error: `/etc/passwd` names no entity: `` is not a kind
-    help: write `team/NAME`, `project/NAME`, `cluster/NAME` or `service/NAME`
+    help: write `team/NAME`, `project/NAME`, `cluster/NAME`, `service/NAME`, `system/NAME` or `api/NAME`
     ");
     let output = registry(&project_root())
         .args(["graph", "--depth", "2"])

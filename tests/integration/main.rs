@@ -1,20 +1,29 @@
 //! Integration tests: the real binary on real registries, in one test binary.
 
 mod argocd;
+mod backstage;
 mod build;
 mod check;
+mod codeowners;
 mod completions;
 mod consumers;
 mod corpus;
 mod diff;
 mod explain;
 mod graph;
+mod hostile_outdir;
+mod hostile_output;
+mod kill;
+mod linking;
+mod locate;
+mod monitoring;
 mod new;
 mod publish;
 mod readme;
 mod site;
 mod stores;
 mod test;
+mod tools;
 
 /// Every `.rs` file here, and in each directory module here, is a module of this binary, so no
 /// test is silently left out.

@@ -31,6 +31,8 @@ fn entities() -> Vec<String> {
         ("projects", "project"),
         ("clusters", "cluster"),
         ("services", "service"),
+        ("systems", "system"),
+        ("apis", "api"),
     ] {
         for entry in std::fs::read_dir(project_root().join("registry").join(dir)).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();

@@ -364,13 +364,7 @@ impl Moto {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot run `{}` ({error}): install it with `pip install 'moto[server]'`, \
-                     as .ci/run does",
-                    program.display()
-                )
-            });
+            .unwrap_or_else(|error| panic!("cannot run `{}`: {error}", program.display()));
         wait_listening(port, &mut child, "moto_server");
         let moto = Self {
             port,
@@ -446,13 +440,7 @@ impl Garage {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot run `{}` ({error}): install it with `cargo install --locked garage \
-                     --no-default-features --features bundled-libs,lmdb,sqlite`, as .ci/run does",
-                    program.display()
-                )
-            });
+            .unwrap_or_else(|error| panic!("cannot run `{}`: {error}", program.display()));
         wait_listening(rpc, &mut child, "garage");
         let mut process = Process(child);
         let garage = |args: &[&str]| -> String {

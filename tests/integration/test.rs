@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tools;
+
 pub(crate) struct Test {
     dir: tempfile::TempDir,
 }
@@ -282,8 +284,19 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A tool the tests run: from the environment variable `variable` (set by `.ci/run`), else
-/// `name` on the path. A missing tool fails the test that needs it.
+/// A tool the tests run: the one `crate::tools` provisions into its cache, or the binary that
+/// the environment variable `variable` names. A tool that cannot be provisioned fails the test
+/// that needs it.
 pub(crate) fn tool(variable: &str, name: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(name), PathBuf::from)
+    let tool = match (variable, name) {
+        ("REGISTRY_TEST_TERRAFORM", "terraform") => tools::terraform(),
+        ("REGISTRY_TEST_MOTO", "moto_server") => tools::moto_server(),
+        ("REGISTRY_TEST_GARAGE", "garage") => tools::garage(),
+        ("REGISTRY_TEST_PROMTOOL", "promtool") => tools::promtool(),
+        ("REGISTRY_TEST_AMTOOL", "amtool") => tools::amtool(),
+        ("REGISTRY_TEST_DOT", "dot") => tools::dot(),
+        ("REGISTRY_TEST_CHROMIUM", "chromium") => tools::chromium(),
+        _ => panic!("crate::tools provisions no `{name}` overridden by {variable}"),
+    };
+    tool.program
 }

@@ -38,6 +38,16 @@ pub(super) struct Manifest<S> {
     pub(super) body: S,
 }
 
+/// The annotation that tells Argo CD what to do with an object of `removal`'s policy when it
+/// leaves the registry, or its Application is deleted; none when it is pruned.
+pub(crate) fn removal_annotation(removal: Removal) -> Option<(&'static str, &'static str)> {
+    match removal {
+        Removal::Prune => None,
+        Removal::Confirm => Some((SYNC_OPTIONS, "Prune=confirm,Delete=confirm")),
+        Removal::Keep => Some((SYNC_OPTIONS, "Prune=false,Delete=false")),
+    }
+}
+
 #[derive(Default, Serialize)]
 pub(super) struct Metadata {
     pub(super) name: String,
@@ -75,13 +85,9 @@ impl Metadata {
     /// What Argo CD does when the object leaves the registry, or its parent is deleted.
     #[must_use]
     pub(super) fn removal(mut self, removal: Removal) -> Self {
-        let options = match removal {
-            Removal::Prune => return self,
-            Removal::Confirm => "Prune=confirm,Delete=confirm",
-            Removal::Keep => "Prune=false,Delete=false",
-        };
-        self.annotations
-            .insert(SYNC_OPTIONS.to_owned(), options.to_owned());
+        if let Some((key, options)) = removal_annotation(removal) {
+            self.annotations.insert(key.to_owned(), options.to_owned());
+        }
         self
     }
 
@@ -227,7 +233,7 @@ pub(super) struct AppProjectSpec {
     pub(super) roles: Vec<Role>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct GroupKind {
     pub(super) group: &'static str,
     pub(super) kind: &'static str,

@@ -2,18 +2,21 @@
 //! the root, applied once by hand), and under the root, per cluster it manages: the cluster's
 //! Secret (for a cluster it reaches remotely), the cluster's own root, in it an `AppProject`
 //! per team and an Application per deployment carrying the registry's values, and an
-//! Application that creates the cluster's namespaces with their quotas. Every object lives in
-//! the namespace its Argo CD watches, in a sync wave before whatever needs it. Nothing here
-//! reads files; every name comes from [`crate::model::names`].
+//! Application that creates the cluster's namespaces with their quotas and one that applies
+//! its services' `PrometheusRule`s, each in a platform project that permits only that. Every
+//! object lives in the namespace its Argo CD watches, in a sync wave before whatever needs it.
+//! Nothing here reads files; every name comes from [`crate::model::names`].
 
 mod destruction;
 mod manifest;
+mod monitoring;
 mod namespaces;
 mod roots;
 mod teams;
 mod values;
 
 pub(crate) use self::destruction::destruction;
+pub(crate) use self::manifest::removal_annotation;
 
 use std::collections::BTreeMap;
 
@@ -101,4 +104,5 @@ pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet
         teams::project(&place, team, &members, outputs);
     }
     namespaces::emit(&place, outputs);
+    monitoring::emit(&place, outputs);
 }

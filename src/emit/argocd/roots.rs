@@ -1,17 +1,17 @@
 //! The objects of the platform itself, above the teams': an Argo CD's bootstrap (the roots'
 //! project, restricted to the registry's repository, the Argo CD namespace and the kinds the
-//! roots create; and the root, which keeps both in sync with the repository), the project
-//! that creates namespaces, and per cluster its Secret and its root.
+//! roots create; and the root, which keeps both in sync with the repository), the projects
+//! that create namespaces and apply alerting rules, and per cluster its Secret and its root.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use super::manifest::{
-    ARGO_API, AppProjectSpec, ApplicationSpec, Destination, Manifest, Metadata, Source, Spec,
-    SyncPolicy, Wave, group_kind, stream,
+    ARGO_API, AppProjectSpec, ApplicationSpec, Destination, GroupKind, Manifest, Metadata, Source,
+    Spec, SyncPolicy, Wave, group_kind, stream,
 };
-use super::{Place, namespaces};
+use super::{Place, monitoring, namespaces};
 use crate::emit::{OutputSet, Target};
 use crate::model::{ClusterAuth, EntityId, IN_CLUSTER, Kind, Topology, names};
 
@@ -88,15 +88,87 @@ pub(super) fn bootstrap(place: &Place, outputs: &mut OutputSet) {
         entities.iter().cloned(),
     );
 
+    let shaped: BTreeSet<EntityId> = entities.into_iter().collect();
+    platform_project(
+        place,
+        &managed,
+        &Platform {
+            name: names::NAMESPACES_PROJECT,
+            role: "namespaces",
+            description: format!(
+                "The namespaces the registry declares on the clusters the Argo CD on `{hub}` \
+                 manages, with their quotas"
+            ),
+            cluster_kinds: vec![group_kind("", "Namespace")],
+            namespaced_kinds: vec![group_kind("", "ResourceQuota")],
+            target: Target::ArgoNamespacesProject {
+                argocd: hub.clone(),
+            },
+        },
+        namespaces::of,
+        shaped.clone(),
+        outputs,
+    );
+    platform_project(
+        place,
+        &managed,
+        &Platform {
+            name: names::MONITORING_PROJECT,
+            role: "monitoring",
+            description: format!(
+                "The alerting rules of the services on the clusters the Argo CD on `{hub}` \
+                 manages, each in its service's namespace"
+            ),
+            cluster_kinds: Vec::new(),
+            namespaced_kinds: vec![group_kind("monitoring.coreos.com", "PrometheusRule")],
+            target: Target::ArgoMonitoringProject {
+                argocd: hub.clone(),
+            },
+        },
+        monitoring::of,
+        shaped,
+        outputs,
+    );
+}
+
+/// A project of the platform's own objects on the clusters one Argo CD manages.
+struct Platform {
+    name: &'static str,
+    role: &'static str,
+    description: String,
+    /// The only cluster-scoped kinds it may create.
+    cluster_kinds: Vec<GroupKind>,
+    /// The only namespaced kinds it may create.
+    namespaced_kinds: Vec<GroupKind>,
+    target: Target,
+}
+
+/// The services of each namespace of a cluster that a platform project reaches.
+type Reach = for<'a> fn(
+    &'a crate::graph::Graph,
+    &EntityId,
+) -> std::collections::BTreeMap<&'a str, Vec<(&'a EntityId, &'a crate::model::Service, usize)>>;
+
+/// `platform`'s project, reaching exactly the namespaces `reach` finds on each cluster of
+/// `managed` (and none, on a cluster where its Application's objects name their own); no
+/// project when it reaches none.
+fn platform_project(
+    place: &Place,
+    managed: &[(&EntityId, &crate::model::Cluster)],
+    platform: &Platform,
+    reach: Reach,
+    mut shaped: BTreeSet<EntityId>,
+    outputs: &mut OutputSet,
+) {
+    let settings = &place.graph.registry.settings;
     let mut destinations = BTreeSet::new();
-    let mut shaped: BTreeSet<EntityId> = entities.into_iter().collect();
-    for (id, cluster) in &managed {
+    for (id, cluster) in managed {
         let server = Topology::server(&id.name, cluster);
-        let found = namespaces::of(graph, id);
+        let found = reach(place.graph, id);
         if found.is_empty() {
             continue;
         }
-        // The namespaces Application names no namespace of its own.
+        // Its Application names no namespace of its own.
         destinations.insert(Destination::new(server, ""));
         for (namespace, services) in found {
             destinations.insert(Destination::new(server, namespace));
@@ -110,34 +182,25 @@ pub(super) fn bootstrap(place: &Place, outputs: &mut OutputSet) {
         api_version: ARGO_API,
         kind: "AppProject",
         metadata: Metadata::new(
-            names::NAMESPACES_PROJECT.to_owned(),
+            platform.name.to_owned(),
             Some(place.namespace),
-            &[("cluster", hub), ("role", "namespaces")],
+            &[("cluster", &place.id.name), ("role", platform.role)],
         )
         .wave(Wave::Projects)
         .finalizer(),
         body: Spec {
             spec: AppProjectSpec {
-                description: format!(
-                    "The namespaces the registry declares on the clusters the Argo CD on `{hub}` \
-                     manages, with their quotas"
-                ),
+                description: platform.description.clone(),
                 source_repos: vec![settings.repo.clone()],
                 destinations: destinations.into_iter().collect(),
-                cluster_resource_whitelist: vec![group_kind("", "Namespace")],
-                namespace_resource_whitelist: Some(vec![group_kind("", "ResourceQuota")]),
+                cluster_resource_whitelist: platform.cluster_kinds.clone(),
+                namespace_resource_whitelist: Some(platform.namespaced_kinds.clone()),
                 namespace_resource_blacklist: Vec::new(),
                 roles: Vec::new(),
             },
         },
     };
-    outputs.add(
-        Target::ArgoNamespacesProject {
-            argocd: hub.clone(),
-        },
-        crate::emit::yaml(&project),
-        shaped,
-    );
+    outputs.add(platform.target.clone(), crate::emit::yaml(&project), shaped);
 }
 
 #[derive(Serialize)]

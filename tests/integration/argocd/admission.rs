@@ -593,7 +593,8 @@ pub(crate) fn namespaced(group: &str, kind: &str) -> bool {
         | ("argoproj.io", "Application" | "AppProject")
         | ("apps", "Deployment")
         | ("autoscaling", "HorizontalPodAutoscaler")
-        | ("policy", "PodDisruptionBudget") => true,
+        | ("policy", "PodDisruptionBudget")
+        | ("monitoring.coreos.com", "PrometheusRule") => true,
         _ => panic!("no discovery of {group}/{kind} is restated"),
     }
 }

@@ -2,9 +2,11 @@
 //! CD per cluster) and of a synthetic registry of 1,000 services: each document against the
 //! strict schemas of every release's CRDs (and Kubernetes' own for Secrets, Namespaces and
 //! quotas), and a first sync on an empty Argo CD of each supported release, simulated with
-//! its admission and sync rules restated from its source ([`admission`]). Also what those
-//! rules refuse (so the simulation is not vacuous), the tenancy of team projects, the values
-//! that reach each workload, and `diff` marking what a change destroys.
+//! its admission and sync rules restated from its source ([`admission`]), in which every
+//! `PrometheusRule` is applied by exactly one Application, of a platform project that permits
+//! it. Also what those rules refuse (so the simulation is not vacuous), the tenancy of team
+//! projects, the values that reach each workload, that Backstage's Argo CD selectors find each
+//! service's Applications, and `diff` marking what a change destroys.
 
 mod admission;
 mod simulate;
@@ -45,6 +47,7 @@ struct AllSchemas {
     namespace: jsonschema::Validator,
     quota: jsonschema::Validator,
     secret: jsonschema::Validator,
+    rule: jsonschema::Validator,
 }
 
 impl AllSchemas {
@@ -69,6 +72,7 @@ impl AllSchemas {
             namespace: validator(&kubernetes.join("namespace.strict.schema.json")),
             quota: validator(&kubernetes.join("resourcequota.strict.schema.json")),
             secret: validator(&kubernetes.join("secret.strict.schema.json")),
+            rule: validator(&data.join("prometheus-operator/prometheusrule.strict.schema.json")),
         }
     }
 
@@ -91,6 +95,7 @@ impl AllSchemas {
                 match kind.as_str() {
                     "Namespace" => check(shown, &self.namespace, object),
                     "ResourceQuota" => check(shown, &self.quota, object),
+                    "PrometheusRule" => check(shown, &self.rule, object),
                     _ => {
                         if kind == "Secret" {
                             check(format!("{shown} (Kubernetes)"), &self.secret, object);
@@ -121,10 +126,12 @@ impl AllSchemas {
     }
 }
 
-/// Simulates a first sync of every Argo CD of the tree `generated` on `version`; the
+/// Simulates a first sync of every Argo CD of the tree `generated` on `version`, and checks
+/// that each of its `PrometheusRule`s is applied once, by a project that permits it; the
 /// Applications synced, per Argo CD.
 fn first_sync(repo: &Repo, version: Version) -> BTreeMap<String, usize> {
     let mut synced = BTreeMap::new();
+    let mut simulations = BTreeMap::new();
     let instances = std::fs::read_dir(repo.generated.join("argocd")).unwrap();
     let mut names: Vec<PathBuf> = instances.map(|entry| entry.unwrap().path()).collect();
     names.sort();
@@ -162,9 +169,131 @@ fn first_sync(repo: &Repo, version: Version) -> BTreeMap<String, usize> {
             );
         }
         assert_eq!(applications, simulation.synced.len());
-        synced.insert(argocd, applications);
+        synced.insert(argocd.clone(), applications);
+        simulations.insert(argocd, simulation);
     }
+    rules_applied_once(repo, version, &simulations);
     synced
+}
+
+/// Where each cluster is, as the Argo CD managing it names it: that Argo CD, and the server
+/// of the cluster's Secret under its root, or the in-cluster address when it has none.
+fn placements(repo: &Repo) -> BTreeMap<String, (String, String)> {
+    let mut found = BTreeMap::new();
+    for (path, object) in repo.objects_under(&repo.generated.join("argocd")) {
+        let relative = path.strip_prefix(repo.generated.join("argocd")).unwrap();
+        let parts: Vec<String> = relative
+            .iter()
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
+        let [argocd, root, clusters, file] = parts.as_slice() else {
+            continue;
+        };
+        if root != "root" || clusters != "clusters" {
+            continue;
+        }
+        let cluster = file.strip_suffix(".yaml").unwrap().to_owned();
+        let entry = found
+            .entry(cluster)
+            .or_insert_with(|| (argocd.clone(), IN_CLUSTER.to_owned()));
+        if text(object, &["kind"]) == "Secret" {
+            entry.1 = text(object, &["stringData", "server"])
+                .trim_end_matches('/')
+                .to_owned();
+        }
+    }
+    found
+}
+
+/// Every `PrometheusRule` of the tree is applied to its cluster, in its namespace, by exactly
+/// one Application, whose project is the platform's and permits it: restated with
+/// `IsGroupKindNamePermitted` (`IsGroupKindPermitted` before v3.3) and
+/// `IsDestinationPermitted`, as `controller/sync.go` — `validateSyncPermissions` checks each
+/// resource. And nothing else applies one. How many there are.
+fn rules_applied_once(
+    repo: &Repo,
+    version: Version,
+    simulations: &BTreeMap<String, Simulation>,
+) -> usize {
+    let placements = placements(repo);
+    let mut rules = 0;
+    for (path, rule) in repo.objects_under(&repo.generated.join("kubernetes")) {
+        if text(rule, &["kind"]) != "PrometheusRule" {
+            continue;
+        }
+        rules += 1;
+        let shown = path.strip_prefix(&repo.generated).unwrap().display();
+        let cluster = path
+            .strip_prefix(repo.generated.join("kubernetes"))
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let (argocd, server) = &placements[&cluster];
+        let name = text(rule, &["metadata", "name"]);
+        let namespace = text(rule, &["metadata", "namespace"]);
+        assert!(!namespace.is_empty(), "{shown}: a rule names its namespace");
+        let key = (
+            server.clone(),
+            "monitoring.coreos.com".to_owned(),
+            "PrometheusRule".to_owned(),
+            namespace.to_owned(),
+            name.to_owned(),
+        );
+        let appliers = simulations[argocd].applied.get(&key);
+        let [applier] = appliers.map(Vec::as_slice).unwrap_or_default() else {
+            panic!("{shown} on {version:?}: applied by {appliers:?}, not by exactly one Application");
+        };
+        let project = &applier.project;
+        assert!(
+            text(project, &["metadata", "labels", "registry.dev/team"]).is_empty(),
+            "{shown}: applied by {}, in a team's project",
+            applier.application
+        );
+        assert!(
+            is_group_kind_permitted(
+                version,
+                project,
+                "monitoring.coreos.com",
+                "PrometheusRule",
+                name,
+                true
+            ),
+            "{shown}: project {} does not permit PrometheusRules",
+            text(project, &["metadata", "name"])
+        );
+        assert!(
+            is_destination_permitted(version, project, &applier.cluster, namespace),
+            "{shown}: project {} does not permit namespace {namespace}",
+            text(project, &["metadata", "name"])
+        );
+        // The project permits no other kind.
+        for (group, kind, namespaced) in [
+            ("apps", "Deployment", true),
+            ("", "Secret", true),
+            ("", "ConfigMap", true),
+            ("argoproj.io", "Application", true),
+            ("", "Namespace", false),
+        ] {
+            assert!(
+                !is_group_kind_permitted(version, project, group, kind, "x", namespaced),
+                "{shown}: project {} permits {group}/{kind}",
+                text(project, &["metadata", "name"])
+            );
+        }
+    }
+    let applied: usize = simulations
+        .values()
+        .flat_map(|simulation| simulation.applied.iter())
+        .filter(|((_, group, kind, _, _), _)| {
+            group == "monitoring.coreos.com" && kind == "PrometheusRule"
+        })
+        .map(|(_, appliers)| appliers.len())
+        .sum();
+    assert_eq!(applied, rules, "a PrometheusRule applied that the tree does not hold");
+    rules
 }
 
 /// Team projects: only their own, nothing of Argo CD's or of the platform's, and roles that
@@ -259,9 +388,10 @@ fn the_example_registry_syncs_on_first_apply_on_every_supported_release() {
     );
     assert_eq!(
         counts["Namespace"],
-        counts["Application"] - 1 - 4 - 4,
+        counts["Application"] - 1 - 4 - 4 - 4,
         "{counts:?}"
     );
+    assert!(counts["PrometheusRule"] > 100, "{counts:?}");
     for version in Version::SUPPORTED {
         let synced = first_sync(&repo, version);
         assert_eq!(synced.keys().collect::<Vec<_>>(), ["prod-eu"], "one hub");
@@ -295,6 +425,7 @@ fn a_synthetic_registry_of_1000_services_syncs_on_first_apply() {
     let repo = Repo::new(REPO, "generated", &dir.path().join("generated"));
     let counts = AllSchemas::new().validate(&repo);
     assert!(counts["Application"] > 2000, "{counts:?}");
+    assert!(counts["PrometheusRule"] > 2000, "{counts:?}");
     assert_eq!(counts["Secret"], 7, "{counts:?}");
     for version in Version::SUPPORTED {
         let synced = first_sync(&repo, version);
@@ -933,6 +1064,7 @@ fn diff_marks_removals_renames_and_moves_as_destructive() {
     destructive: Application `legacy.prod-eu` moves from `https://kubernetes.default.svc` namespace `legacy` to `https://kubernetes.default.svc` namespace `old-legacy`: what it deployed at the old destination is deleted
     destructive: Application `search.prod-eu` is removed: Argo CD deletes it and everything it deployed
     destructive: Application `checkout.prod-us` is removed: Argo CD deletes it, and what it deployed, once the deletion is approved (`Prune=confirm`)
+    destructive: Application `prod-us.monitoring` is removed: Argo CD deletes it, and what it deployed, once the deletion is approved (`Prune=confirm`)
     destructive: Application `prod-us.namespaces` is removed: Argo CD deletes it, and what it deployed, once the deletion is approved (`Prune=confirm`)
     destructive: Application `prod-us` is removed: Argo CD deletes it, and what it deployed, once the deletion is approved (`Prune=confirm`)
     destructive: Namespace `legacy` is removed: it is kept (`Prune=false`) until deleted by hand, with what it deployed
@@ -999,4 +1131,128 @@ fn diff_marks_removals_renames_and_moves_as_destructive() {
             .iter()
             .all(|(path, _)| path.starts_with("argocd/") || path.starts_with("kubernetes/"))
     );
+}
+
+/// Kubernetes' equality-based label selector (`k8s.io/apimachinery/pkg/labels` — `Parse`),
+/// for the `key=value` terms joined by `,` that the catalog writes; Argo CD's
+/// `ApplicationService.List` filters by it (`server/application/application.go`, its
+/// `selector` parameter), which is how Backstage's Argo CD plugin finds an entity's
+/// Applications from its `argocd/app-selector`.
+fn selects(selector: &str, labels: &Value) -> bool {
+    selector.split(',').all(|term| {
+        let (key, value) = term
+            .split_once("==")
+            .or_else(|| term.split_once('='))
+            .unwrap_or_else(|| panic!("only equality selectors are restated: {term}"));
+        labels.get(key.trim()).and_then(Value::as_str) == Some(value.trim())
+    })
+}
+
+/// Each service's Backstage component selects exactly the Applications of its deployments
+/// (`<service>.<cluster>`, in whichever Argo CD manages the cluster), and a component that
+/// never deploys selects none.
+fn catalog_selects_each_services_applications(generated: &Path) -> usize {
+    let repo = Repo::new(REPO, "generated", generated);
+    let applications: Vec<(&Path, &Value)> = repo
+        .objects_under(&generated.join("argocd"))
+        .into_iter()
+        .filter(|(_, object)| text(object, &["kind"]) == "Application")
+        .collect();
+    let blob: Value =
+        serde_json::from_str(&std::fs::read_to_string(generated.join("registry.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    for (service, entity) in blob["services"].as_object().unwrap() {
+        let file = std::fs::read_to_string(
+            generated.join(format!("backstage/services/{service}.yaml")),
+        )
+        .unwrap();
+        let component = simulate::documents(&file)
+            .into_iter()
+            .find(|document| text(document, &["kind"]) == "Component")
+            .unwrap();
+        let selector = text(&component, &["metadata", "annotations", "argocd/app-selector"]);
+        let deployments = entity["spec"]["deployments"].as_array().unwrap();
+        if deployments.is_empty() {
+            assert!(selector.is_empty(), "{service}: {selector}");
+            continue;
+        }
+        let selected: BTreeSet<&str> = applications
+            .iter()
+            .filter(|(_, object)| selects(selector, &object["metadata"]["labels"]))
+            .map(|(_, object)| text(object, &["metadata", "name"]))
+            .collect();
+        let expected: BTreeSet<String> = deployments
+            .iter()
+            .map(|deployment| {
+                let cluster = text(deployment, &["cluster"]);
+                let (path, object) = applications
+                    .iter()
+                    .find(|(path, _)| {
+                        path.ends_with(format!("clusters/{cluster}/apps/{service}.yaml"))
+                    })
+                    .unwrap_or_else(|| panic!("{service} has no Application on {cluster}"));
+                let name = text(object, &["metadata", "name"]);
+                assert_eq!(name, format!("{service}.{cluster}"), "{}", path.display());
+                name.to_owned()
+            })
+            .collect();
+        assert_eq!(
+            selected,
+            expected.iter().map(String::as_str).collect(),
+            "{service}: {selector}"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn backstage_finds_each_services_applications_by_their_generated_names() {
+    assert!(catalog_selects_each_services_applications(&project_root().join("generated")) > 30);
+    let out = tempfile::tempdir().unwrap();
+    build_small(out.path());
+    assert!(catalog_selects_each_services_applications(out.path()) >= 5);
+}
+
+/// Rules under an Argo CD's tree, where they were first written, are swept into the
+/// cluster's root, whose bootstrap project permits only Argo CD's own kinds: the whole sync
+/// of the root fails. Where they are, the monitoring Application applies them.
+#[test]
+fn rules_in_the_argo_cd_tree_would_fail_the_roots_sync() {
+    let out = tempfile::tempdir().unwrap();
+    build_small(out.path());
+    let rules = out.path().join("kubernetes/prod-eu/monitoring");
+    let (first, count) = {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&rules)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        names.sort();
+        (names[0].clone(), names.len())
+    };
+    assert!(count >= 1);
+    let moved = out
+        .path()
+        .join("argocd/prod-eu/clusters/prod-eu/monitoring")
+        .join(first.file_name().unwrap());
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&first, &moved).unwrap();
+    let repo = Repo::new(REPO, "generated", out.path());
+    for version in Version::SUPPORTED {
+        let simulation = Simulation::bootstrap(
+            version,
+            &repo,
+            &out.path().join("argocd/prod-eu/root/bootstrap.yaml"),
+        );
+        assert!(
+            simulation.errors.contains(
+                &"Application prod-eu: resource monitoring.coreos.com:PrometheusRule is not \
+                  permitted in project registry-bootstrap"
+                    .to_owned()
+            ),
+            "{version:?}: {:?}",
+            simulation.errors
+        );
+    }
 }

@@ -77,6 +77,18 @@ pub(crate) fn documents(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// An object on a cluster: its server (as the Argo CD simulated names it), group, kind,
+/// namespace and name.
+pub(crate) type Object = (String, String, String, String, String);
+
+/// An Application that applied an object, with its project and the cluster it resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct Applier {
+    pub(crate) application: String,
+    pub(crate) project: Value,
+    pub(crate) cluster: Cluster,
+}
+
 /// One Argo CD, from nothing, and the clusters it deploys to.
 pub(crate) struct Simulation<'a> {
     version: Version,
@@ -91,6 +103,8 @@ pub(crate) struct Simulation<'a> {
     namespaces: BTreeMap<String, BTreeSet<String>>,
     /// Every Application synced, in order.
     pub(crate) synced: Vec<String>,
+    /// Every object applied to a cluster, with the Applications that applied it.
+    pub(crate) applied: BTreeMap<Object, Vec<Applier>>,
     /// Every refusal, with the Application it stopped.
     pub(crate) errors: Vec<String>,
 }
@@ -110,6 +124,7 @@ impl<'a> Simulation<'a> {
             secrets: BTreeMap::new(),
             applications: BTreeMap::new(),
             synced: Vec::new(),
+            applied: BTreeMap::new(),
             errors: Vec::new(),
         };
         simulation.existing(IN_CLUSTER).insert(namespace);
@@ -303,6 +318,20 @@ impl<'a> Simulation<'a> {
         for task in tasks {
             let (group, kind) = group_kind(&task.object);
             let object_name = text(&task.object, &["metadata", "name"]).to_owned();
+            self.applied
+                .entry((
+                    server.clone(),
+                    group.to_owned(),
+                    kind.to_owned(),
+                    text(&task.object, &["metadata", "namespace"]).to_owned(),
+                    object_name.clone(),
+                ))
+                .or_default()
+                .push(Applier {
+                    application: name.to_owned(),
+                    project: project.clone(),
+                    cluster: cluster.clone(),
+                });
             if kind == "Namespace" && group.is_empty() {
                 self.existing(&server).insert(object_name);
                 continue;

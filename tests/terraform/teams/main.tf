@@ -2,23 +2,7 @@ terraform {
   required_version = ">= 1.0.0"
 }
 
-variable "teams" {
-  type = map(object({
-    description   = string
-    slack_channel = string
-    parent        = string
-    members = map(object({
-      name  = string
-      email = string
-      role  = string
-    }))
-    on_call = object({
-      rotation   = string
-      hours      = string
-      escalation = string
-    })
-  }))
-}
+# Its variables are declared by the generated `teams.variables.tf.json`, copied beside this file.
 
 locals {
   memberships = merge([

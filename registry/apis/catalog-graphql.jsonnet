@@ -1,0 +1,5 @@
+local api = import 'api.libsonnet';
+
+api.graphql('catalog-graphql', owner='commerce', repo='catalog', system='commerce',
+            description='Products, variants and prices for storefronts.')
++ api.experimental

@@ -1,0 +1,3 @@
+local system = import 'system.libsonnet';
+
+system.new('commerce', owner='commerce', description='The catalogue, prices, stock, carts, orders and shipping.')

@@ -1,0 +1,3 @@
+local system = import 'system.libsonnet';
+
+system.new('identity', owner='identity', description='Customer accounts, sign-in and merchant single sign-on.')

@@ -1,0 +1,3 @@
+local system = import 'system.libsonnet';
+
+system.new('payments', owner='payments', description='Taking, moving, storing and booking money.')
