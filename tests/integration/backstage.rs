@@ -4,37 +4,12 @@
 //! every relation. Every registry entity is in it, and hostile annotation keys stay out.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::build::tree;
-use crate::test::{Test, copy_dir, project_root, tool};
-
-/// One `npm ci` at a time.
-static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// `node`, with the harness's packages installed.
-fn node() -> PathBuf {
-    let node = tool("REGISTRY_TEST_NODE", "node");
-    let harness = project_root().join("tests/backstage");
-    let _guard = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !harness
-        .join("node_modules/@backstage/catalog-model")
-        .is_dir()
-    {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&harness)
-            .status()
-            .expect("npm runs");
-        assert!(status.success(), "npm ci failed in tests/backstage");
-    }
-    node
-}
+use crate::test::{Test, copy_dir, project_root};
 
 /// A copy of the catalog in `dir` as the catalog holds it after its placeholder step: an API's
 /// `definition: {$text: URL}` becomes the text read from the URL (here, a stand-in).
@@ -64,8 +39,8 @@ fn resolved(backstage: &Path) -> tempfile::TempDir {
 /// Runs the harness on `catalog.yaml` under `backstage`; the report.
 fn validate(backstage: &Path) -> Value {
     let copy = resolved(backstage);
-    let output = Command::new(node())
-        .arg(project_root().join("tests/backstage/validate.mjs"))
+    let output = crate::tools::backstage()
+        .command()
         .arg(copy.path().join("catalog.yaml"))
         .output()
         .expect("node runs");

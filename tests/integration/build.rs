@@ -126,7 +126,7 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(
         changed
             .stdout
-            .ends_with("generated: 3 written, 0 removed, 8 unchanged\n"),
+            .ends_with("generated: 4 written, 0 removed, 7 unchanged\n"),
         "{}",
         changed.stdout
     );
@@ -208,7 +208,7 @@ fn never_writes_through_a_link_out_of_the_output_directory() {
      = help: remove it and run `registry build`
 
     checked 1 team, 0 projects, 0 clusters, 0 services: 1 error
-    generated: 2 written, 0 removed, 0 unchanged
+    generated: 5 written, 0 removed, 0 unchanged
     ----- stderr -----
     ");
     assert_eq!(

@@ -64,10 +64,12 @@ fn a_changed_field_and_its_impact() {
     entities: 0 added, 0 removed, 1 changed
     ~ service/ledger
         /tier: 2 → 1
+        depended on by: api
     generated files: 0 added, 0 removed, 2 changed
     ~ backstage/services/ledger.yaml
     ~ registry.json
     dependents (2): api, web
+    reviewers: team/payments
     ----- stderr -----
     ");
 }
@@ -256,17 +258,16 @@ fn markdown_for_a_pull_request() {
     | generated files | 1 added, 0 removed, 5 changed |
     | Terraform roots to plan | `teams` |
     | clusters whose applications change | none |
+    | services depending on a change (1) | `web` |
     | reviewers | `team/payments`, `team/risk` |
     | owner changes | `service/api: payments → risk` |
 
     <details><summary>Entities (2)</summary>
 
     - + `team/risk`
-      - reviewers: `team/risk`
     - ~ `service/api`
       - `/owner`: `"payments"` → `"risk"`
       - depended on by `web`
-      - reviewers: `team/risk`, `team/payments`
 
     </details>
 
@@ -354,6 +355,7 @@ fn json_documents_match_their_schema() {
             "terraform": ["teams"],
             "clusters": [],
             "owners": { "service/api": ["payments", "risk"] },
+            "reviewers": ["team/payments", "team/risk"],
         })
     );
     let ledger = &document["entities"][2];

@@ -515,7 +515,7 @@ fn a_planted_manifest_deletes_nothing_outside_the_output_directory() {
         &*std::fs::canonicalize(dir).unwrap().to_string_lossy(),
         "[TMP]",
     );
-    insta::assert_snapshot!(report, @r"
+    insta::assert_snapshot!(report, @"
     status: 0
     ----- stdout -----
     warning[generated-kept]: `generated/link/victim` was not removed, though the registry no longer produces it: `generated/link` on the way to it is a symbolic link
@@ -529,7 +529,7 @@ fn a_planted_manifest_deletes_nothing_outside_the_output_directory() {
      = help: remove it by hand if it is not needed
 
     checked 1 team, 1 project, 0 clusters, 0 services: 2 warnings
-    generated: 1 written, 0 removed, 3 unchanged
+    generated: 1 written, 0 removed, 9 unchanged
     ----- stderr -----
     ");
     let after = state(dir);
@@ -589,7 +589,7 @@ fn a_manifest_too_large_or_malformed_removes_nothing() {
     assert!(
         output
             .stdout
-            .ends_with("1 written, 1 removed, 2 unchanged\n"),
+            .ends_with("1 written, 3 removed, 6 unchanged\n"),
         "{}",
         output.report()
     );
@@ -616,7 +616,7 @@ fn a_file_changed_by_hand_is_kept_even_at_the_same_size() {
      = help: remove it by hand if it is not needed
 
     checked 1 team, 0 projects, 0 clusters, 0 services: 1 warning
-    generated: 2 written, 0 removed, 1 unchanged
+    generated: 3 written, 2 removed, 4 unchanged
     ----- stderr -----
     ");
     assert_eq!(std::fs::read_to_string(&project).unwrap(), edited);
@@ -688,7 +688,7 @@ fn what_a_killed_build_left_is_never_reported_and_the_next_build_removes_it() {
     assert!(
         output
             .stdout
-            .ends_with("generated: 0 written, 1 removed, 4 unchanged\n"),
+            .ends_with("generated: 0 written, 1 removed, 10 unchanged\n"),
         "{}",
         output.report()
     );
