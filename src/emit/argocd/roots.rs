@@ -147,7 +147,10 @@ struct Platform {
 type Reach = for<'a> fn(
     &'a crate::graph::Graph,
     &EntityId,
-) -> std::collections::BTreeMap<&'a str, Vec<(&'a EntityId, &'a crate::model::Service, usize)>>;
+) -> std::collections::BTreeMap<
+    &'a str,
+    Vec<(&'a EntityId, &'a crate::model::Service, usize)>,
+>;
 
 /// `platform`'s project, reaching exactly the namespaces `reach` finds on each cluster of
 /// `managed` (and none, on a cluster where its Application's objects name their own); no

@@ -244,7 +244,9 @@ fn rules_applied_once(
         );
         let appliers = simulations[argocd].applied.get(&key);
         let [applier] = appliers.map(Vec::as_slice).unwrap_or_default() else {
-            panic!("{shown} on {version:?}: applied by {appliers:?}, not by exactly one Application");
+            panic!(
+                "{shown} on {version:?}: applied by {appliers:?}, not by exactly one Application"
+            );
         };
         let project = &applier.project;
         assert!(
@@ -292,7 +294,10 @@ fn rules_applied_once(
         })
         .map(|(_, appliers)| appliers.len())
         .sum();
-    assert_eq!(applied, rules, "a PrometheusRule applied that the tree does not hold");
+    assert_eq!(
+        applied, rules,
+        "a PrometheusRule applied that the tree does not hold"
+    );
     rules
 }
 
@@ -1108,6 +1113,10 @@ fn diff_marks_removals_renames_and_moves_as_destructive() {
             1,
         ),
         (
+            "argocd/prod-eu/clusters/prod-us/monitoring.yaml",
+            1,
+        ),
+        (
             "argocd/prod-eu/clusters/prod-us/namespaces.yaml",
             1,
         ),
@@ -1163,15 +1172,17 @@ fn catalog_selects_each_services_applications(generated: &Path) -> usize {
             .unwrap();
     let mut checked = 0;
     for (service, entity) in blob["services"].as_object().unwrap() {
-        let file = std::fs::read_to_string(
-            generated.join(format!("backstage/services/{service}.yaml")),
-        )
-        .unwrap();
+        let file =
+            std::fs::read_to_string(generated.join(format!("backstage/services/{service}.yaml")))
+                .unwrap();
         let component = simulate::documents(&file)
             .into_iter()
             .find(|document| text(document, &["kind"]) == "Component")
             .unwrap();
-        let selector = text(&component, &["metadata", "annotations", "argocd/app-selector"]);
+        let selector = text(
+            &component,
+            &["metadata", "annotations", "argocd/app-selector"],
+        );
         let deployments = entity["spec"]["deployments"].as_array().unwrap();
         if deployments.is_empty() {
             assert!(selector.is_empty(), "{service}: {selector}");
