@@ -4,7 +4,7 @@
 mod build;
 mod check;
 mod diff;
-mod fetch;
+pub(crate) mod fetch;
 mod publish;
 
 use std::sync::Arc;

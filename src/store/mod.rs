@@ -1,13 +1,15 @@
 //! Object storage for publications: `registry publish` writes there and `registry fetch`
 //! reads. [`Store`] opens a target URL (`file://`, `s3://`, `gs://`, `az://`) with
 //! `object_store`, configured from the environment as `object_store` reads it, and maps the
-//! store's failures to plain messages. [`layout`] names the keys and documents, [`probe`]
-//! proves a store's conditional writes, [`publish`] and [`fetch`] are the two operations.
+//! store's failures to plain messages; every read is bounded. [`layout`] names the keys and
+//! documents, [`verify`] checks what a store holds before it is believed, [`probe`] proves a
+//! store's conditional writes, [`publish`] and [`fetch`] are the two operations.
 
 pub(crate) mod fetch;
 pub(crate) mod layout;
 mod probe;
 pub(crate) mod publish;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,9 +19,10 @@ use bytes::Bytes;
 use futures::TryStreamExt as _;
 use object_store::path::Path as Key;
 use object_store::{
-    BackoffConfig, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
-    UpdateVersion,
+    BackoffConfig, GetResultPayload, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions,
+    PutPayload, RetryConfig, UpdateVersion,
 };
+use sha2::{Digest as _, Sha256};
 
 use crate::workspace::StoreTarget;
 use crate::{Error, Result};
@@ -34,6 +37,15 @@ pub(crate) struct Store {
     local: Option<PathBuf>,
     /// How long transient failures are retried.
     retry_for: Duration,
+}
+
+/// An object read with a bound on its size.
+pub(crate) struct Object {
+    /// Its bytes; `None` when it is larger than the bound, and was not read.
+    pub(crate) bytes: Option<Bytes>,
+    /// Its size, or at least how much of it was seen before the bound stopped the read.
+    pub(crate) size: u64,
+    pub(crate) version: UpdateVersion,
 }
 
 /// Whether a command writes to the store: only then is a missing local directory created.
@@ -190,18 +202,109 @@ impl Store {
         }
     }
 
-    /// Reads `key`: its bytes and version, `None` when there is no such object.
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<(Bytes, UpdateVersion)>> {
+    /// Reads `key`, if it is at most `limit` bytes: its bytes and version; `None` when there
+    /// is no such object. What is read is bounded whatever the store says of the size.
+    pub(crate) async fn get(&self, key: &str, limit: u64) -> Result<Option<Object>> {
+        self.reading(key, async |result: object_store::GetResult| {
+            let version = UpdateVersion {
+                e_tag: result.meta.e_tag.clone(),
+                version: result.meta.version.clone(),
+            };
+            let size = result.meta.size;
+            if size > limit {
+                return Ok(Object {
+                    bytes: None,
+                    size,
+                    version,
+                });
+            }
+            let bytes = if matches!(result.payload, GetResultPayload::Stream(_)) {
+                let mut stream = result.into_stream();
+                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                while let Some(chunk) = stream.try_next().await? {
+                    if (bytes.len() + chunk.len()) as u64 > limit {
+                        return Ok(Object {
+                            bytes: None,
+                            size: (bytes.len() + chunk.len()) as u64,
+                            version,
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Bytes::from(bytes)
+            } else {
+                // A local file: exactly the size its metadata gave is read.
+                result.bytes().await?
+            };
+            Ok(Object {
+                size: bytes.len() as u64,
+                bytes: Some(bytes),
+                version,
+            })
+        })
+        .await
+    }
+
+    /// Reads `key`, which may be at most `limit` bytes: a larger object is corrupt.
+    pub(crate) async fn read(&self, key: &str, limit: u64) -> Result<Option<Bytes>> {
+        match self.get(key, limit).await? {
+            None => Ok(None),
+            Some(Object {
+                bytes: Some(bytes), ..
+            }) => Ok(Some(bytes)),
+            Some(Object { size, .. }) => Err(self.too_large(key, size, limit)),
+        }
+    }
+
+    /// The SHA-256 and size of `key`, which may be at most `limit` bytes, read as a stream and
+    /// never held whole.
+    pub(crate) async fn digest(&self, key: &str, limit: u64) -> Result<Option<(String, u64)>> {
+        let read = self
+            .reading(key, async |result: object_store::GetResult| {
+                let mut size = result.meta.size;
+                if size > limit {
+                    return Ok(Err(size));
+                }
+                let mut stream = result.into_stream();
+                let mut hasher = Sha256::new();
+                size = 0;
+                while let Some(chunk) = stream.try_next().await? {
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        return Ok(Err(size));
+                    }
+                    hasher.update(&chunk);
+                }
+                Ok(Ok((layout::hex(&hasher.finalize()), size)))
+            })
+            .await?;
+        match read {
+            None => Ok(None),
+            Some(Ok(digest)) => Ok(Some(digest)),
+            Some(Err(size)) => Err(self.too_large(key, size, limit)),
+        }
+    }
+
+    fn too_large(&self, key: &str, size: u64, limit: u64) -> Error {
+        Error::Corrupt {
+            url: self.url(key),
+            message: format!(
+                "it is at least {size} bytes, more than the {} it may be",
+                layout::size(limit)
+            ),
+        }
+    }
+
+    /// Runs `body` on the response to a read of `key`, retried as [`Self::retrying`] does;
+    /// `None` when there is no such object.
+    async fn reading<T>(
+        &self,
+        key: &str,
+        body: impl AsyncFn(object_store::GetResult) -> Result<T, object_store::Error>,
+    ) -> Result<Option<T>> {
         let path = self.key(key);
         let read = self
-            .retrying(async || {
-                let result = self.inner.get(&path).await?;
-                let version = UpdateVersion {
-                    e_tag: result.meta.e_tag.clone(),
-                    version: result.meta.version.clone(),
-                };
-                Ok((result.bytes().await?, version))
-            })
+            .retrying(async || body(self.inner.get(&path).await?).await)
             .await;
         match read {
             Ok(read) => Ok(Some(read)),

@@ -4,10 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::publish::{Repo, Stored, json, revision_of, sha256};
+use crate::stores::{BUCKET, S3};
 use crate::test::{Output, Test, commit, registry};
 
 /// One credential of each kind the scan knows (the `PATTERNS` table in `src/scan`), all of
@@ -364,7 +367,7 @@ fn publish_refuses_a_key_in_a_utf16_file_at_the_commit() {
 /// One pass over the bytes: a large binary file is scanned in about the time it takes to read.
 #[test]
 fn a_large_binary_file_is_scanned_quickly() {
-    let mut bytes: Vec<u8> = (0..32_u32 << 20)
+    let mut bytes: Vec<u8> = (0..8_u32 << 20)
         .map(|index| (index.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     bytes.extend(utf16(&format!(" AKIA{} ", "L".repeat(16)), false, false));
@@ -378,8 +381,359 @@ fn a_large_binary_file_is_scanned_quickly() {
     assert!(
         output
             .stdout
-            .contains("AWS access key committed in `assets/blob.bin` at byte 33554434"),
+            .contains("AWS access key committed in `assets/blob.bin` at byte 8388610"),
         "{}",
         output.report()
     );
+}
+
+/// A store under test: its URL, the environment that reaches it, and the file behind a key.
+struct Target<'a> {
+    url: String,
+    env: Vec<(String, String)>,
+    object: Box<dyn Fn(&str) -> PathBuf + 'a>,
+}
+
+impl Target<'_> {
+    fn read(&self, key: &str) -> Vec<u8> {
+        std::fs::read((self.object)(key)).unwrap()
+    }
+
+    fn write(&self, key: &str, bytes: impl AsRef<[u8]>) {
+        let path = (self.object)(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Makes `key` a file of `size` bytes that takes no room on disk.
+    fn sparse(&self, key: &str, size: u64) {
+        let file = std::fs::File::create((self.object)(key)).unwrap();
+        file.set_len(size).unwrap();
+    }
+
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            object: Box::new(|key: &str| (self.object)(key)),
+        }
+    }
+}
+
+/// The local directory `published/` in `repo`.
+fn local(repo: &Repo) -> Target<'_> {
+    let dir = repo.path().join("published");
+    Target {
+        url: "published".to_owned(),
+        env: Vec::new(),
+        object: Box::new(move |key: &str| dir.join(key)),
+    }
+}
+
+/// The prefix `trust/` of the in-process S3 server's bucket.
+fn s3(server: &S3) -> Target<'_> {
+    Target {
+        url: format!("s3://{BUCKET}/trust"),
+        env: server.env(),
+        object: Box::new(|key: &str| server.object(&format!("trust/{key}"))),
+    }
+}
+
+/// Exit 1, nothing on standard output, and `message` on standard error.
+fn refused(output: &Output, message: &str) {
+    assert_eq!(output.status, 1, "{}", output.report());
+    assert!(output.stdout.is_empty(), "{}", output.report());
+    assert!(output.stderr.contains(message), "{}", output.report());
+}
+
+/// `latest.json` with another registry inside and a record that agrees with it: consistent,
+/// and not what the store's record says. The forged blob is put at its own address too.
+fn forge(target: &Target, genuine: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(genuine.to_vec()).unwrap();
+    let start = text.find(",\"registry\":").unwrap() + ",\"registry\":".len();
+    let registry = &text[start..text.len() - 2];
+    let forged_registry = registry.replace("revision 2", "forged!!!!");
+    assert_ne!(registry, forged_registry);
+    let blob = format!("{registry}\n");
+    let forged_blob = format!("{forged_registry}\n");
+    let (old, new) = (sha256(blob.as_bytes()), sha256(forged_blob.as_bytes()));
+    let forged = text[..start].replace(&old, &new) + &forged_registry + "}\n";
+    assert_eq!(blob.len(), forged_blob.len(), "the size stays the same");
+    target.write(&format!("blobs/sha256/{new}.json"), &forged_blob);
+    forged.into_bytes()
+}
+
+/// Forged, stale and missing `latest.json`: `fetch` prints only what the stored records and
+/// blobs prove, and `publish` puts `latest.json` right.
+fn latest_is_checked_against_the_store(repo: &Repo, first: &str, target: &Target) {
+    let url = target.url.as_str();
+    let output = repo.publish(url, first, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let oldest = target.read("latest.json");
+    let second = repo.revise("revision 2");
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let genuine = target.read("latest.json");
+    let fetch = |more: &[&str]| {
+        let mut args = vec!["fetch", url];
+        args.extend(more);
+        repo.run(&args, &target.env)
+    };
+
+    // Consistent inside, but not the stored record: refused, and nothing printed or written.
+    let forged = forge(target, &genuine);
+    target.write("latest.json", &forged);
+    refused(
+        &fetch(&[]),
+        "latest.json` is corrupt: it does not match publication #2",
+    );
+    refused(&fetch(&["--output", "fetched.json"]), "does not match");
+    assert!(!repo.path().join("fetched.json").exists());
+    let list = fetch(&["--list"]);
+    assert_eq!(list.status, 0, "{}", list.report());
+    assert!(!list.stdout.contains("latest"), "{}", list.report());
+    // The publisher of the same commit repairs it from the record.
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(
+        output.stdout.contains("already published: #2"),
+        "{}",
+        output.report()
+    );
+    assert_eq!(target.read("latest.json"), genuine);
+    let output = fetch(&[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(revision_of(output.stdout.as_bytes()), "revision 2");
+
+    // A record number that does not exist: refused, and repaired.
+    let text = String::from_utf8(genuine.clone()).unwrap();
+    let unnumbered = text.replacen("\"sequence\":2", "\"sequence\":7", 1);
+    target.write("latest.json", &unnumbered);
+    refused(
+        &fetch(&[]),
+        "it names publication #7, and there is no such record",
+    );
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(target.read("latest.json"), genuine);
+
+    // The stored record, laid out another way.
+    target.write("latest.json", text.replacen(':', ": ", 1));
+    refused(
+        &fetch(&[]),
+        "latest.json` is corrupt: it is not exactly what a publisher writes for publication #2",
+    );
+    target.write("latest.json", text.replacen('{', "{ ", 1));
+    refused(
+        &fetch(&[]),
+        "latest.json` is corrupt: it is not a publication document",
+    );
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(target.read("latest.json"), genuine);
+
+    // The record's own blob, gone: refused.
+    let record = json(&target.read("publications/00000000000000000002.json"));
+    let blob_key = record["blob"].as_str().unwrap().to_owned();
+    let blob = target.read(&blob_key);
+    std::fs::remove_file((target.object)(&blob_key)).unwrap();
+    refused(
+        &fetch(&[]),
+        "publication #2 names this blob, and it is missing",
+    );
+    target.write(&blob_key, &blob);
+
+    // Behind (a publisher stopped before moving it), or missing: the newest record is the
+    // latest publication, and the next publisher moves it.
+    target.write("latest.json", &oldest);
+    let output = fetch(&[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(revision_of(output.stdout.as_bytes()), "revision 2");
+    std::fs::remove_file((target.object)("latest.json")).unwrap();
+    let output = fetch(&[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(revision_of(output.stdout.as_bytes()), "revision 2");
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(target.read("latest.json"), genuine);
+    assert_eq!(target.stored().latest().unwrap().0, record);
+}
+
+#[test]
+fn a_forged_latest_is_refused_and_repaired_in_a_local_directory() {
+    let (repo, first) = Repo::new();
+    latest_is_checked_against_the_store(&repo, &first, &local(&repo));
+}
+
+#[test]
+fn a_forged_latest_is_refused_and_repaired_on_the_s3_protocol() {
+    let server = S3::start();
+    let (repo, first) = Repo::new();
+    latest_is_checked_against_the_store(&repo, &first, &s3(&server));
+}
+
+/// A record planted at the last sequence number: the next publication is refused, it does not
+/// wrap around to #0.
+fn the_sequence_never_wraps(repo: &Repo, first: &str, target: &Target) {
+    let url = target.url.as_str();
+    let output = repo.publish(url, first, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let mut record = json(&target.read("publications/00000000000000000001.json"));
+    record["sequence"] = u64::MAX.into();
+    record["previous"] = serde_json::json!({ "sequence": u64::MAX - 1, "commit": first });
+    let planted = format!("publications/{}.json", u64::MAX);
+    target.write(&planted, serde_json::to_vec_pretty(&record).unwrap());
+    let second = repo.revise("revision 2");
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 1, "{}", output.report());
+    assert!(
+        output.stderr.contains(&format!(
+            "publications/{}.json` is publication #{}, the last sequence number there is, so \
+             none can follow it",
+            u64::MAX,
+            u64::MAX
+        )),
+        "{}",
+        output.report()
+    );
+    assert!(output.stderr.contains("remove it from the store"));
+    assert!(
+        !output.stdout.contains("published #"),
+        "{}",
+        output.report()
+    );
+    let records: Vec<String> = std::fs::read_dir((target.object)("publications"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    // Removed, the store goes on from the genuine records.
+    std::fs::remove_file((target.object)(&planted)).unwrap();
+    let output = repo.publish(url, &second, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(
+        output.stdout.contains("published #2"),
+        "{}",
+        output.report()
+    );
+}
+
+#[test]
+fn the_sequence_never_wraps_in_a_local_directory() {
+    let (repo, first) = Repo::new();
+    the_sequence_never_wraps(&repo, &first, &local(&repo));
+}
+
+#[test]
+fn the_sequence_never_wraps_on_the_s3_protocol() {
+    let server = S3::start();
+    let (repo, first) = Repo::new();
+    the_sequence_never_wraps(&repo, &first, &s3(&server));
+}
+
+/// Objects of 10 GiB where a record, `latest.json` or a blob should be: refused at once,
+/// without reading them, and `latest.json` repaired.
+fn oversized_objects_are_never_read(repo: &Repo, first: &str, target: &Target) {
+    const HUGE: u64 = 10 << 30;
+    let url = target.url.as_str();
+    let output = repo.publish(url, first, &[], &target.env);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let genuine = target.read("latest.json");
+    let run = |args: &[&str]| {
+        let measured = registry(repo.path())
+            .args(args)
+            .envs(&target.env)
+            .measured(Duration::from_mins(1));
+        measured.assert_within(20.0, 200);
+        measured.output
+    };
+    let huge = format!("is at least {HUGE} bytes");
+    target.sparse("latest.json", HUGE);
+    let output = run(&["fetch", url]);
+    refused(&output, &huge);
+    assert!(
+        output
+            .stderr
+            .contains("more than the 1 GiB 64 KiB it may be")
+    );
+    let output = run(&["publish", "--to", url, "--commit", first]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(target.read("latest.json"), genuine);
+
+    let record = "publications/00000000000000000001.json";
+    let kept = target.read(record);
+    target.sparse(record, HUGE);
+    let output = run(&["fetch", url]);
+    refused(&output, &huge);
+    assert!(output.stderr.contains("more than the 64 KiB it may be"));
+    refused(&run(&["fetch", url, "--list"]), &huge);
+    target.write(record, kept);
+
+    let blob = json(&genuine)["publication"]["blob"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    target.sparse(&blob, HUGE);
+    let output = run(&["fetch", url]);
+    refused(&output, &huge);
+    assert!(output.stderr.contains(&blob), "{}", output.report());
+    refused(&run(&["fetch", url, "--commit", &first[..8]]), &huge);
+}
+
+#[test]
+fn oversized_objects_are_never_read_in_a_local_directory() {
+    let (repo, first) = Repo::new();
+    oversized_objects_are_never_read(&repo, &first, &local(&repo));
+}
+
+#[test]
+fn oversized_objects_are_never_read_on_the_s3_protocol() {
+    let server = S3::start();
+    let (repo, first) = Repo::new();
+    oversized_objects_are_never_read(&repo, &first, &s3(&server));
+}
+
+/// A planted record is checked before it is believed: one that names a blob outside
+/// `blobs/sha256/` is corrupt.
+#[test]
+fn a_record_that_points_elsewhere_is_corrupt() {
+    let (repo, first) = Repo::new();
+    let target = local(&repo);
+    let output = repo.publish(&target.url, &first, &[], &[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let key = "publications/00000000000000000001.json";
+    let mut record = json(&target.read(key));
+    record["blob"] = "latest.json".into();
+    target.write(key, serde_json::to_vec_pretty(&record).unwrap());
+    let output = repo.run(&["fetch", &target.url, "--commit", &first[..7]], &[]);
+    refused(
+        &output,
+        "is corrupt: not a publication record: its blob is not named by a lowercase SHA-256",
+    );
+    refused(
+        &repo.run(&["fetch", &target.url], &[]),
+        "not a publication record",
+    );
+}
+
+/// `--commit` takes hex digits: an empty or non-hex value is a usage error, not a search.
+#[test]
+fn a_commit_prefix_must_be_hex() {
+    let (repo, first) = Repo::new();
+    let output = repo.publish("published", &first, &[], &[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    for (value, message) in [
+        ("", "an empty commit id would match every publication"),
+        ("main", "a commit id is 1 to 64 hex digits"),
+        ("../x", "a commit id is 1 to 64 hex digits"),
+    ] {
+        let output = repo.run(&["fetch", "published", "--commit", value], &[]);
+        assert_eq!(output.status, 2, "{}", output.report());
+        assert!(output.stdout.is_empty());
+        assert!(output.stderr.contains(message), "{}", output.report());
+    }
+    let output = repo.run(
+        &["fetch", "published", "--commit", &first[..7].to_uppercase()],
+        &[],
+    );
+    assert_eq!(output.status, 0, "{}", output.report());
 }

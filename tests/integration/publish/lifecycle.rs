@@ -55,16 +55,24 @@ fn lifecycle(
         output.report()
     );
 
-    // Backwards: refused, and nothing moves.
+    // Backwards (an out-of-order merge job): superseded, a success, and nothing moves.
     let output = repo.publish(url, first, &[], env);
-    assert_eq!(output.status, 1, "{}", output.report());
-    assert!(
-        output.stderr.contains("is older: it is an ancestor of"),
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(
+        output.stdout.lines().last().unwrap(),
+        format!(
+            "superseded: commit `{}` is an ancestor of commit `{}`, already published as #2 at \
+             `{}`; nothing to do",
+            &first[..12],
+            &second[..12],
+            store_url(url, repo),
+        ),
         "{}",
         output.report()
     );
-    assert!(output.stderr.contains("--force"), "{}", output.report());
+    assert!(output.stderr.is_empty(), "{}", output.report());
     assert_eq!(stored.latest().unwrap().0["commit"], second.as_str());
+    assert_eq!(stored.records().len(), 2);
 
     // Diverged: refused.
     repo.reset(first);
@@ -133,6 +141,19 @@ fn lifecycle(
         std::fs::read(repo.path().join("generated/registry.json")).unwrap(),
         blob
     );
+}
+
+/// The store's URL as messages show it.
+fn store_url(url: &str, repo: &Repo) -> String {
+    match url.strip_prefix("file://") {
+        Some(dir) => format!(
+            "file://{}/",
+            std::fs::canonicalize(repo.path().join(dir))
+                .unwrap()
+                .display()
+        ),
+        None => format!("{url}/"),
+    }
 }
 
 /// Tampering with a blob or with `latest.json` is caught: an error, and nothing printed.
