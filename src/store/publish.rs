@@ -4,11 +4,14 @@
 //! The sequence of records needs only conditional *create*, which every store offers: a
 //! record is created exactly once, so two publishers can never both take one number. A
 //! publisher that loses a number re-reads the newest record and decides again. Each record
-//! must descend (in git) from the one before it, so the sequence only moves forward.
-//! `latest.json` is a copy of the newest record with the blob inline; it is moved by
-//! compare-and-swap, and only ever to a higher sequence number. Every write is read back and
-//! checked. A publisher stopped at any point leaves `latest.json` at a complete, verified
-//! publication; the next publisher brings it up to the newest record.
+//! must descend (in git) from the one before it, so the sequence only moves forward: an
+//! ancestor of the newest record's commit is superseded, and nothing is published. Numbers
+//! never wrap: a record at the last one stops the sequence. `latest.json` is a copy of the
+//! newest record with the blob inline; it is moved by compare-and-swap, and only ever to a
+//! higher sequence number. Every write is read back and checked. A publisher stopped at any
+//! point leaves `latest.json` at a complete, verified publication; the next publisher brings
+//! it up to the newest record, and rewrites any `latest.json` that is not exactly what a
+//! publisher writes for a stored record.
 
 use std::time::Duration;
 
