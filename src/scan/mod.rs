@@ -22,7 +22,7 @@ use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity, Sink};
-use crate::model::Registry;
+use crate::model::{EntityId, Registry};
 use crate::source::{Content, Sources};
 use crate::text::shown;
 
@@ -280,43 +280,16 @@ pub(crate) fn credentials(
 /// them. Each such secret is reported once, at the first entity (in id order) that holds it.
 fn values(registry: &Registry, seen: &mut HashSet<Vec<u8>>, severity: Severity, sink: &mut Sink) {
     for (id, record) in &registry.entities {
-        let json = record.json.as_bytes();
-        if !LOOSE.is_match(json) {
-            continue;
-        }
-        let mut found = Vec::new();
-        match serde_json::from_str::<Value>(&record.json) {
-            Ok(value) => strings(&value, |pointer, text| {
-                for (pattern, range) in matches(text.as_bytes()) {
-                    found.push((pattern, pointer.to_owned(), text.as_bytes()[range].to_vec()));
-                }
-            }),
-            // Deeper than the parser goes: the whole value is named instead.
-            Err(_) => found.extend(
-                matches(json)
-                    .into_iter()
-                    .map(|(pattern, range)| (pattern, String::new(), json[range].to_vec())),
-            ),
-        }
-        for (pattern, pointer, secret) in found {
+        for (pattern, pointer, secret) in in_value(&record.json) {
             if !seen.insert(secret) {
                 continue;
             }
             let name = PATTERNS[pattern].name;
-            let at = if pointer.is_empty() {
-                String::new()
-            } else {
-                format!(" at `{}`", shown(&pointer, MAX_PATH))
-            };
             sink.push(
                 Diagnostic::new(
                     Code::Credential,
                     severity,
-                    format!(
-                        "{name} in the value of {} `{}`{at}",
-                        id.kind,
-                        shown(&id.name, MAX_PATH)
-                    ),
+                    value_message(name, id, &pointer),
                 )
                 .primary(
                     Location::Entity {
@@ -327,13 +300,51 @@ fn values(registry: &Registry, seen: &mut HashSet<Vec<u8>>, severity: Severity, 
                     format!("{name} (not shown)"),
                 )
                 .note(
-                    "no file holds it as it is: the Jsonnet builds it (strings joined, escapes, \
-                     decoding), and it would be published",
+                    "no file holds it as it is: the Jsonnet builds it (strings joined, \
+                         escapes, decoding), and it would be published",
                 )
                 .help(HELP),
             );
         }
     }
+}
+
+/// The secrets in an entity's value, as compact JSON: each with its pattern, the JSON pointer
+/// of the string or key that holds it, and the secret.
+fn in_value(json: &str) -> Vec<(usize, String, Vec<u8>)> {
+    let bytes = json.as_bytes();
+    if !LOOSE.is_match(bytes) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    match serde_json::from_str::<Value>(json) {
+        Ok(value) => strings(&value, |pointer, text| {
+            for (pattern, range) in matches(text.as_bytes()) {
+                found.push((pattern, pointer.to_owned(), text.as_bytes()[range].to_vec()));
+            }
+        }),
+        // Deeper than the parser goes: the whole value is named instead.
+        Err(_) => found.extend(
+            matches(bytes)
+                .into_iter()
+                .map(|(pattern, range)| (pattern, String::new(), bytes[range].to_vec())),
+        ),
+    }
+    found
+}
+
+/// What a finding in entity `id`'s value at `pointer` says.
+fn value_message(name: &str, id: &EntityId, pointer: &str) -> String {
+    let at = if pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{}`", shown(pointer, MAX_PATH))
+    };
+    format!(
+        "{name} in the value of {} `{}`{at}",
+        id.kind,
+        shown(&id.name, MAX_PATH)
+    )
 }
 
 /// Calls `visit` with the JSON pointer and text of every string and object key in `value`.
@@ -381,6 +392,7 @@ fn redact(text: &str, found: &[Found]) -> String {
     let mut at = 0;
     for found in found {
         if found.range.start < at {
+            at = at.max(found.range.end);
             continue;
         }
         redacted.extend_from_slice(&bytes[at..found.range.start]);
@@ -393,7 +405,10 @@ fn redact(text: &str, found: &[Found]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Encoding, Found, PATTERNS, REGEXES, find, redact, strings};
+    use super::{
+        Encoding, Found, PATTERNS, REGEXES, find, in_value, names, redact, strings, value_message,
+    };
+    use crate::model::{EntityId, Kind};
 
     fn kind(text: &str) -> Vec<&'static str> {
         PATTERNS
@@ -509,6 +524,83 @@ mod tests {
         assert_eq!(
             visited,
             ["/a/0=x", "/a/1/b~1c=b/c", "/a/1/b~1c=y", "/a=a", "/d=d"]
+        );
+    }
+
+    #[test]
+    fn values_are_walked_to_the_string_that_holds_a_key() {
+        let found = |json: &str| {
+            in_value(json)
+                .into_iter()
+                .map(|(pattern, pointer, secret)| {
+                    (
+                        PATTERNS[pattern].name,
+                        pointer,
+                        String::from_utf8(secret).unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(found(r#"{"a":"nothing"}"#).is_empty());
+        // After an escaped newline, which compact JSON writes as a letter.
+        assert_eq!(
+            found(&format!(r#"{{"a":["x","line\n{AWS}"]}}"#)),
+            [("AWS access key", "/a/1".to_owned(), AWS.to_owned())]
+        );
+        assert_eq!(
+            found(&format!(r#"{{"{AWS}":1}}"#)),
+            [("AWS access key", format!("/{AWS}"), AWS.to_owned())]
+        );
+        // A letter before it, even with the loose patterns: not a key.
+        assert!(found(&format!(r#"{{"a":"X{AWS}"}}"#)).is_empty());
+        // Deeper than the parser goes: found, at the whole value.
+        let deep = format!("{}\"{AWS}\"{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            found(&deep),
+            [("AWS access key", String::new(), AWS.to_owned())]
+        );
+        let id = EntityId::new(Kind::Team, "platform");
+        assert_eq!(
+            value_message("AWS access key", &id, "/a/1"),
+            "AWS access key in the value of team `platform` at `/a/1`"
+        );
+        assert_eq!(
+            value_message("AWS access key", &id, ""),
+            "AWS access key in the value of team `platform`"
+        );
+    }
+
+    #[test]
+    fn kinds_are_listed_and_overlaps_redacted_once() {
+        let path = format!("{AWS}-ghp_{}", "b".repeat(36));
+        let found = find(path.as_bytes());
+        assert_eq!(names(&found), "AWS access key and GitHub token");
+        assert_eq!(names(&found[..1]), "AWS access key");
+        let same = find(format!("{AWS}/{AWS}/{AWS}").as_bytes());
+        assert_eq!(names(&same), "AWS access key");
+        let three =
+            find(format!("{AWS} ghp_{} glpat-{}", "b".repeat(36), "c".repeat(20)).as_bytes());
+        assert_eq!(
+            names(&three),
+            "AWS access key, GitHub token and GitLab token"
+        );
+        let overlapping = [
+            Found {
+                pattern: 1,
+                range: 0..10,
+                encoding: Encoding::Bytes,
+                secret: Vec::new(),
+            },
+            Found {
+                pattern: 4,
+                range: 5..15,
+                encoding: Encoding::Bytes,
+                secret: Vec::new(),
+            },
+        ];
+        assert_eq!(
+            redact("0123456789abcdefg", &overlapping),
+            "<AWS access key>fg"
         );
     }
 }

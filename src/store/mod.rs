@@ -471,3 +471,58 @@ impl Problem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Access, Store};
+    use crate::Error;
+    use crate::store::layout::sha256;
+    use crate::workspace::StoreTarget;
+
+    #[test]
+    fn every_read_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = StoreTarget {
+            url: "file://store".to_owned(),
+            base: dir.path().to_owned(),
+        };
+        let store = Store::open(&target, Duration::from_secs(1), Access::Write).unwrap();
+        std::fs::write(dir.path().join("store/ten"), b"0123456789").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let whole = store.get("ten", 10).await.unwrap().unwrap();
+            assert_eq!(whole.bytes.as_deref(), Some(b"0123456789".as_slice()));
+            assert_eq!(whole.size, 10);
+            let cut = store.get("ten", 9).await.unwrap().unwrap();
+            assert_eq!((cut.bytes, cut.size), (None, 10));
+            assert!(store.get("missing", 9).await.unwrap().is_none());
+            assert!(store.read("missing", 9).await.unwrap().is_none());
+            assert_eq!(
+                store.read("ten", 10).await.unwrap().as_deref(),
+                Some(b"0123456789".as_slice())
+            );
+            let Err(Error::Corrupt { url, message }) = store.read("ten", 9).await else {
+                panic!("a read past the bound is corrupt");
+            };
+            assert!(url.ends_with("/store/ten"), "{url}");
+            assert_eq!(
+                message,
+                "it is at least 10 bytes, more than the 9 bytes it may be"
+            );
+            assert_eq!(
+                store.digest("ten", 10).await.unwrap(),
+                Some((sha256(b"0123456789"), 10))
+            );
+            assert!(store.digest("missing", 10).await.unwrap().is_none());
+            assert!(matches!(
+                store.digest("ten", 9).await,
+                Err(Error::Corrupt { .. })
+            ));
+        });
+    }
+}

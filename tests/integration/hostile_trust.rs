@@ -661,6 +661,15 @@ fn oversized_objects_are_never_read(repo: &Repo, first: &str, target: &Target) {
 
     let record = "publications/00000000000000000001.json";
     let kept = target.read(record);
+    // A record of exactly the bound is read; a byte more is refused.
+    let mut padded = kept.clone();
+    padded.resize(64 << 10, b' ');
+    target.write(record, &padded);
+    let output = run(&["fetch", url, "--list"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    padded.push(b' ');
+    target.write(record, &padded);
+    refused(&run(&["fetch", url, "--list"]), "is at least 65537 bytes");
     target.sparse(record, HUGE);
     let output = run(&["fetch", url]);
     refused(&output, &huge);
@@ -736,4 +745,28 @@ fn a_commit_prefix_must_be_hex() {
         &[],
     );
     assert_eq!(output.status, 0, "{}", output.report());
+}
+
+/// A symbolic link that leads out of the root is never followed, and its target is scanned as
+/// text: a key there is reported, not shown.
+#[test]
+fn a_key_in_a_link_target_is_found() {
+    let key = format!("ghp_{}", "T".repeat(36));
+    let test = Test::registry();
+    std::fs::create_dir_all(test.path().join("registry/data")).unwrap();
+    std::os::unix::fs::symlink(
+        format!("/nonexistent/{key}"),
+        test.path().join("registry/data/token"),
+    )
+    .unwrap();
+    let output = test.run(["--root", "registry", "check", "--format", "concise"]);
+    assert_eq!(output.status, 1, "{}", output.report());
+    assert!(!output.stdout.contains(&key), "{}", output.report());
+    insta::assert_snapshot!(output.report(), @"
+    status: 1
+    ----- stdout -----
+    registry/data/token: error[credential]: GitHub token committed in the target of the symbolic link `data/token`
+    checked 0 teams, 0 projects, 0 clusters, 0 services: 1 error
+    ----- stderr -----
+    ");
 }
