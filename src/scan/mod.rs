@@ -141,7 +141,8 @@ fn matches(haystack: &[u8]) -> Vec<(usize, Range<usize>)> {
 }
 
 /// Every secret in `bytes`, in order: as the bytes are, and, when they hold NUL bytes, with
-/// those removed (each found that way located in `bytes`, from its first byte to its last).
+/// those removed (each found that way located in `bytes`, from its first byte to its last,
+/// unless it starts where one was found as the bytes are).
 fn find(bytes: &[u8]) -> Vec<Found> {
     let mut found: Vec<Found> = matches(bytes)
         .into_iter()
@@ -167,7 +168,8 @@ fn find(bytes: &[u8]) -> Vec<Found> {
         for (pattern, range) in wide {
             let start = original[&range.start];
             let end = original[&(range.end - 1)] + 1;
-            if end - start == range.len() && plain.contains(&(pattern, start)) {
+            // Found as the bytes are already, perhaps shorter, where a NUL byte ended it.
+            if plain.contains(&(pattern, start)) {
                 continue;
             }
             found.push(Found {
@@ -485,6 +487,10 @@ mod tests {
             ]
         );
         assert_eq!(find(&mixed)[1].secret, AWS.as_bytes());
+        // A NUL byte ends a token as the bytes are; without it, the token goes on. One secret,
+        // found once.
+        let cut = b"xoxb-123456789012-abcdefgh\0ijkl ";
+        assert_eq!(found(cut), [("Slack token", 0..26, Encoding::Bytes)]);
     }
 
     #[test]
