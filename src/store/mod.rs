@@ -476,10 +476,116 @@ impl Problem {
 mod tests {
     use std::time::Duration;
 
-    use super::{Access, Store};
+    use super::{Access, Problem, Store, transport};
     use crate::Error;
     use crate::store::layout::sha256;
     use crate::workspace::StoreTarget;
+
+    fn error(kind: &str, text: &str) -> object_store::Error {
+        let (path, source) = ("k".to_owned(), text.to_owned().into());
+        match kind {
+            "denied" => object_store::Error::PermissionDenied { path, source },
+            "unauthenticated" => object_store::Error::Unauthenticated { path, source },
+            "missing" => object_store::Error::NotFound { path, source },
+            _ => object_store::Error::Generic {
+                store: "S3",
+                source,
+            },
+        }
+    }
+
+    #[test]
+    fn store_failures_are_told_apart() {
+        let of = |kind: &str, text: &str| Problem::of(&error(kind, text));
+        assert_eq!(
+            of("denied", "SignatureDoesNotMatch"),
+            Some(Problem::Credentials)
+        );
+        assert_eq!(
+            of("denied", "<Code>InvalidAccessKeyId</Code>"),
+            Some(Problem::Credentials)
+        );
+        assert_eq!(of("denied", "AccessDenied"), Some(Problem::Permission));
+        assert_eq!(of("unauthenticated", ""), Some(Problem::Credentials));
+        for text in [
+            "NoSuchBucket",
+            "ContainerNotFound",
+            "the bucket does not exist",
+        ] {
+            assert_eq!(of("missing", text), Some(Problem::NoBucket), "{text}");
+            assert_eq!(of("other", text), Some(Problem::NoBucket), "{text}");
+        }
+        assert_eq!(of("missing", "NoSuchKey"), Some(Problem::NotFound));
+        assert_eq!(
+            of("other", "no Credential found"),
+            Some(Problem::NoCredentials)
+        );
+        assert_eq!(
+            of("other", "missing credential"),
+            Some(Problem::NoCredentials)
+        );
+        assert_eq!(of("other", "connection reset"), None);
+        // The causes count too.
+        let nested = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(error("other", "NoSuchBucket")),
+        };
+        assert_eq!(Problem::of(&nested), Some(Problem::NoBucket));
+    }
+
+    #[test]
+    fn only_transport_failures_are_retried() {
+        use object_store::client::{HttpError, HttpErrorKind};
+        let cut = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(HttpError::new(
+                HttpErrorKind::Interrupted,
+                std::io::Error::other("reset"),
+            )),
+        };
+        assert!(transport(&cut));
+        let deeper = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(std::io::Error::other(cut)),
+        };
+        assert!(transport(&deeper));
+        assert!(!transport(&error("denied", "AccessDenied")));
+    }
+
+    #[test]
+    fn each_kind_of_url_opens_its_store() {
+        let base = std::path::PathBuf::from("/nonexistent");
+        let open = |url: &str| {
+            Store::open(
+                &StoreTarget {
+                    url: url.to_owned(),
+                    base: base.clone(),
+                },
+                Duration::from_secs(1),
+                Access::Read,
+            )
+        };
+        for url in ["s3://bucket/a/b", "gs://bucket/a/b"] {
+            let store = open(url).unwrap_or_else(|error| panic!("{url}: {error}"));
+            assert_eq!(store.url("latest.json"), format!("{url}/latest.json"));
+            assert_eq!(store.key("x/y").as_ref(), "a/b/x/y");
+            assert!(store.local_dir().is_none());
+        }
+        // Azure's client wants an account before anything else: asked for, so it was built.
+        let Err(Error::StoreUrl { message, .. }) = open("az://container/a/b") else {
+            panic!("no Azure account is configured");
+        };
+        assert!(message.contains("MicrosoftAzure"), "{message}");
+        let Err(Error::StoreUrl { message, .. }) = open("ftp://host/x") else {
+            panic!("ftp is not a store");
+        };
+        assert!(message.contains("is not a store"), "{message}");
+        assert!(matches!(open("file://"), Err(Error::StoreUrl { .. })));
+        assert!(matches!(
+            open("file://missing"),
+            Err(Error::NothingPublished { .. })
+        ));
+    }
 
     #[test]
     fn every_read_is_bounded() {

@@ -74,9 +74,7 @@ pub(crate) async fn publish(
     publication: &Publication<'_>,
     history: &dyn History,
 ) -> Result<Outcome> {
-    if publication.blob.len() as u64 > MAX_BLOB {
-        return Err(too_large(store, publication.blob.len()));
-    }
+    fits(store, publication.blob.len())?;
     let how = establish(store, publication.single_writer).await?;
     let sha = sha256(&publication.blob);
     let mut uploaded = false;
@@ -177,8 +175,12 @@ async fn head(store: &Store, how: LatestMove) -> Result<Option<Record>> {
     Ok(head)
 }
 
-fn too_large(store: &Store, size: usize) -> Error {
-    Error::Refused {
+/// Whether a blob of `size` bytes may be published: fetch refuses a larger one.
+fn fits(store: &Store, size: usize) -> Result<()> {
+    if size as u64 <= MAX_BLOB {
+        return Ok(());
+    }
+    Err(Error::Refused {
         message: format!(
             "refusing to publish to `{}`: the registry is {size} bytes, more than the {} a \
              publication may hold",
@@ -186,7 +188,7 @@ fn too_large(store: &Store, size: usize) -> Error {
             self::size(MAX_BLOB)
         ),
         help: None,
-    }
+    })
 }
 
 fn exhausted(store: &Store, head: &Record) -> Error {
@@ -341,5 +343,37 @@ async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8
                 record.sequence
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::fits;
+    use crate::Error;
+    use crate::store::layout::MAX_BLOB;
+    use crate::store::{Access, Store};
+    use crate::workspace::StoreTarget;
+
+    #[test]
+    fn a_blob_larger_than_fetch_reads_is_not_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = StoreTarget {
+            url: "store".to_owned(),
+            base: dir.path().to_owned(),
+        };
+        let store = Store::open(&target, Duration::from_secs(1), Access::Write).unwrap();
+        let most = usize::try_from(MAX_BLOB).unwrap();
+        assert!(fits(&store, most).is_ok());
+        let Err(Error::Refused { message, .. }) = fits(&store, most + 1) else {
+            panic!("a blob past the bound is refused");
+        };
+        assert!(
+            message.ends_with(
+                "the registry is 1073741825 bytes, more than the 1 GiB a publication may hold"
+            ),
+            "{message}"
+        );
     }
 }

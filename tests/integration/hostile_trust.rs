@@ -770,3 +770,36 @@ fn a_key_in_a_link_target_is_found() {
     ----- stderr -----
     ");
 }
+
+/// A wrong blob planted at the address of the next publication's: blobs are never rewritten,
+/// so `publish` stops, and nothing is recorded.
+#[test]
+fn a_wrong_blob_at_its_address_stops_publish() {
+    let (repo, first) = Repo::new();
+    let target = local(&repo);
+    let output = repo.publish(&target.url, &first, &[], &[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let second = repo.revise("revision 2");
+    let output = repo.run(&["build"], &[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let blob = std::fs::read(repo.path().join("generated/registry.json")).unwrap();
+    let address = format!("blobs/sha256/{}.json", sha256(&blob));
+    target.write(&address, b"{}\n");
+    let output = repo.publish(&target.url, &second, &[], &[]);
+    assert_eq!(output.status, 1, "{}", output.report());
+    assert!(!output.stdout.contains("published"), "{}", output.report());
+    assert!(
+        output.stderr.contains(&format!(
+            "is corrupt: its SHA-256 is {}, not the {} its name promises; blobs are never \
+             rewritten, so remove it by hand and publish again",
+            sha256(b"{}\n"),
+            sha256(&blob)
+        )),
+        "{}",
+        output.report()
+    );
+    assert_eq!(target.stored().records().len(), 1);
+    std::fs::remove_file((target.object)(&address)).unwrap();
+    let output = repo.publish(&target.url, &second, &[], &[]);
+    assert_eq!(output.status, 0, "{}", output.report());
+}

@@ -214,6 +214,18 @@ fn a_local_directory() {
     tampering("published", &[], &object, &repo);
     let facts = json(&std::fs::read(dir.join("store.json")).unwrap());
     assert_eq!(facts["conditionalCreate"], true);
+    assert_eq!(facts["conditionalUpdate"], false, "not needed: a lock file");
+    assert_no_probe_left(&dir);
+}
+
+/// The probe of conditional writes cleans up after itself.
+fn assert_no_probe_left(dir: &std::path::Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".probe"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -227,6 +239,7 @@ fn the_s3_protocol() {
     let facts = json(&std::fs::read(object("store.json")).unwrap());
     assert_eq!(facts["conditionalCreate"], true);
     assert_eq!(facts["conditionalUpdate"], true);
+    assert_no_probe_left(&object(""));
 }
 
 #[test]
