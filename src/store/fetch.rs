@@ -24,9 +24,14 @@ pub(crate) async fn latest(store: &Store) -> Result<(Record, Vec<u8>)> {
     }
 }
 
-/// The record `latest.json` names, when it is genuine; its blob is not read.
+/// The record `latest.json` names, when it is genuine (not too large, and exactly what a
+/// publisher writes for a stored record); its record's blob is not read.
 pub(crate) async fn latest_record(store: &Store) -> Result<Option<Record>> {
-    let Some(bytes) = store.read(LATEST, MAX_LATEST).await? else {
+    let Some(bytes) = store
+        .get(LATEST, MAX_LATEST)
+        .await?
+        .and_then(|object| object.bytes)
+    else {
         return Ok(None);
     };
     Ok(check_latest(store, &bytes)

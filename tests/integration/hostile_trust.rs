@@ -655,6 +655,11 @@ fn oversized_objects_are_never_read(repo: &Repo, first: &str, target: &Target) {
             .stderr
             .contains("more than the 1 GiB 64 KiB it may be")
     );
+    // The records are still listed, each checked; none is marked latest.
+    let output = run(&["fetch", url, "--list"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(output.stdout.starts_with("#1 "), "{}", output.report());
+    assert!(!output.stdout.contains("latest"), "{}", output.report());
     let output = run(&["publish", "--to", url, "--commit", first]);
     assert_eq!(output.status, 0, "{}", output.report());
     assert_eq!(target.read("latest.json"), genuine);
