@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::TryStreamExt as _;
+use futures::stream::BoxStream;
 use object_store::path::Path as Key;
 use object_store::{
     BackoffConfig, GetResultPayload, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions,
@@ -219,17 +220,17 @@ impl Store {
                 });
             }
             let bytes = if matches!(result.payload, GetResultPayload::Stream(_)) {
-                let mut stream = result.into_stream();
                 let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                while let Some(chunk) = stream.try_next().await? {
-                    if (bytes.len() + chunk.len()) as u64 > limit {
-                        return Ok(Object {
-                            bytes: None,
-                            size: (bytes.len() + chunk.len()) as u64,
-                            version,
-                        });
-                    }
-                    bytes.extend_from_slice(&chunk);
+                let read = bounded(result.into_stream(), limit, |chunk| {
+                    bytes.extend_from_slice(chunk);
+                })
+                .await?;
+                if let Err(size) = read {
+                    return Ok(Object {
+                        bytes: None,
+                        size,
+                        version,
+                    });
                 }
                 Bytes::from(bytes)
             } else {
@@ -261,20 +262,19 @@ impl Store {
     pub(crate) async fn digest(&self, key: &str, limit: u64) -> Result<Option<(String, u64)>> {
         let read = self
             .reading(key, async |result: object_store::GetResult| {
-                let mut size = result.meta.size;
+                let size = result.meta.size;
                 if size > limit {
                     return Ok(Err(size));
                 }
-                let mut stream = result.into_stream();
                 let mut hasher = Sha256::new();
-                size = 0;
-                while let Some(chunk) = stream.try_next().await? {
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Ok(Err(size));
-                    }
-                    hasher.update(&chunk);
-                }
+                let size = match bounded(result.into_stream(), limit, |chunk| {
+                    hasher.update(chunk);
+                })
+                .await?
+                {
+                    Ok(size) => size,
+                    Err(size) => return Ok(Err(size)),
+                };
                 Ok(Ok((layout::hex(&hasher.finalize()), size)))
             })
             .await?;
@@ -406,6 +406,25 @@ impl Store {
     }
 }
 
+/// Hands each chunk of `stream` to `take`, until it ends (then how many bytes came) or more
+/// than `limit` bytes have come (then how many, as an error): a store that sends more than it
+/// announced is still read no further.
+async fn bounded(
+    mut stream: BoxStream<'static, Result<Bytes, object_store::Error>>,
+    limit: u64,
+    mut take: impl FnMut(&[u8]),
+) -> Result<Result<u64, u64>, object_store::Error> {
+    let mut size = 0_u64;
+    while let Some(chunk) = stream.try_next().await? {
+        size += chunk.len() as u64;
+        if size > limit {
+            return Ok(Err(size));
+        }
+        take(&chunk);
+    }
+    Ok(Ok(size))
+}
+
 /// Whether `error` is a transport failure: the connection, not the store, said no.
 fn transport(error: &object_store::Error) -> bool {
     let mut source = std::error::Error::source(error);
@@ -492,6 +511,37 @@ mod tests {
                 source,
             },
         }
+    }
+
+    #[test]
+    fn a_stream_is_read_no_further_than_its_bound() {
+        use bytes::Bytes;
+        use futures::StreamExt as _;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let read = |limit: u64, cut: bool| {
+            let mut chunks = vec![
+                Ok(Bytes::from_static(b"abc")),
+                Ok(Bytes::from_static(b"de")),
+            ];
+            if cut {
+                chunks.insert(1, Err(error("other", "cut off")));
+            }
+            let mut taken = Vec::new();
+            let result = runtime.block_on(super::bounded(
+                futures::stream::iter(chunks).boxed(),
+                limit,
+                |chunk| taken.extend_from_slice(chunk),
+            ));
+            (result.map_err(|error| error.to_string()), taken)
+        };
+        assert_eq!(read(5, false), (Ok(Ok(5)), b"abcde".to_vec()));
+        assert_eq!(read(4, false), (Ok(Err(5)), b"abc".to_vec()));
+        assert_eq!(read(2, false), (Ok(Err(3)), Vec::new()));
+        let (result, taken) = read(5, true);
+        assert!(result.unwrap_err().contains("cut off"));
+        assert_eq!(taken, b"abc");
     }
 
     #[test]
