@@ -273,7 +273,12 @@ pub(crate) struct FetchArgs {
     pub(crate) url: Option<String>,
 
     /// The publication of this commit (a full or abbreviated id) instead of the latest.
-    #[arg(long, value_name = "SHA", conflicts_with = "list")]
+    #[arg(
+        long,
+        value_name = "SHA",
+        conflicts_with = "list",
+        value_parser = crate::command::fetch::commit_prefix
+    )]
     pub(crate) commit: Option<String>,
 
     /// List every publication, oldest first, instead of printing one.

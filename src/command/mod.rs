@@ -6,7 +6,7 @@ mod check;
 mod completions;
 mod diff;
 mod explain;
-mod fetch;
+pub(crate) mod fetch;
 mod graph;
 mod new;
 mod publish;

@@ -86,8 +86,10 @@ pub(crate) enum Code {
     /// by `lifecycleEnvironments` in the settings.
     LifecycleEnvironment,
     /// Policy: a credential is committed in the registry: a private key, a cloud access key,
-    /// or a token of a forge or chat tool. Every file under the root is scanned. Revoke it, and
-    /// reference secrets through your secret manager instead.
+    /// or a token of a forge or chat tool. Every byte under the root is scanned: every file,
+    /// text or binary, in UTF-8, UTF-16 or UTF-32, file names, and the values the Jsonnet
+    /// computes. It is located (a line and column in UTF-8 text, a byte offset elsewhere) and
+    /// never shown. Revoke it, and reference secrets through your secret manager instead.
     Credential,
     /// Two outputs would be the same file: a service deploys to one cluster twice, so it would
     /// need two Applications of one name. Merge the deployments.

@@ -12,6 +12,7 @@ mod explain;
 mod graph;
 mod hostile_outdir;
 mod hostile_output;
+mod hostile_trust;
 mod kill;
 mod linking;
 mod locate;
