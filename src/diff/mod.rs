@@ -171,10 +171,12 @@ impl Diff {
                 .copied()
                 .chain(reached)
                 .filter_map(|id| crate::emit::owner(graph, id));
-            reviewers.extend(owners.map(|team| match &graph.registry.settings.codeowners {
-                Some(codeowners) => codeowners.handle(&team),
-                None => format!("team/{team}"),
-            }));
+            reviewers.extend(
+                owners.map(|team| match &graph.registry.settings.codeowners {
+                    Some(codeowners) => codeowners.handle(&team),
+                    None => format!("team/{team}"),
+                }),
+            );
         }
         diff.impact.reviewers = reviewers.into_iter().collect();
         let paths: BTreeSet<&String> = base
