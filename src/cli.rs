@@ -1,6 +1,7 @@
 //! The command line: global options and one [`Command`] variant per verb.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -24,8 +25,39 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub(crate) color: ColorChoice,
 
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// The budget of evaluating one file, for every command that compiles the registry.
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Stop evaluating a file after SECONDS; the file is reported as `evaluation-timeout`.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds, global = true)]
+    pub(crate) eval_timeout: Duration,
+
+    /// Stop an evaluation worker holding more than MIB of memory; the file it evaluates is
+    /// reported as `evaluation-memory`.
+    #[arg(
+        long,
+        value_name = "MIB",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub(crate) eval_memory: u64,
+}
+
+/// A positive number of seconds, such as `10` or `0.5`.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +76,9 @@ pub(crate) enum Command {
     Publish(PublishArgs),
     /// Read a publication back, check it against its hash, and print it.
     Fetch(FetchArgs),
+    /// Evaluate the files sent on standard input: a worker process of the other commands.
+    #[command(name = "__evaluate", hide = true)]
+    Evaluate,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,13 @@ use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
+    if matches!(cli.command, Command::Evaluate) {
+        return crate::evaluate::serve();
+    }
+    crate::evaluate::use_workers(crate::evaluate::Limits {
+        timeout: cli.eval.eval_timeout,
+        memory_mib: cli.eval.eval_memory,
+    });
     out.set_color(cli.color);
     if let Some(directory) = &cli.directory {
         std::env::set_current_dir(directory).map_err(|source| Error::ChangeDir {
@@ -33,6 +40,7 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Publish(args) => publish::run(&workspace, &args, out),
         Command::Fetch(args) => fetch::run(&workspace, &args, out),
+        Command::Evaluate => crate::evaluate::serve(),
     }
 }
 

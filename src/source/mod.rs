@@ -20,8 +20,18 @@ pub(crate) use line_index::LineIndex;
 pub(crate) const SETTINGS_FILE: &str = "registry.jsonnet";
 
 /// An index into [`Sources`]; ordered as the files' paths are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub(crate) struct FileId(u32);
+
+impl FileId {
+    /// The index, as [`Sources::id`] takes it back.
+    pub(crate) fn index(self) -> u32 {
+        self.0
+    }
+}
 
 /// What a file under the root holds.
 #[derive(Debug)]
@@ -64,6 +74,11 @@ impl Sources {
             files,
             by_path,
         }
+    }
+
+    /// The file at `index`, if there is one.
+    pub(crate) fn id(&self, index: u32) -> Option<FileId> {
+        (usize::try_from(index).ok()? < self.files.len()).then_some(FileId(index))
     }
 
     pub(crate) fn get(&self, path: &str) -> Option<FileId> {
