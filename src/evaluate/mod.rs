@@ -244,6 +244,7 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();
     let mut dependencies = BTreeMap::new();
+    let evaluated = layout.entities.len();
     let mut done = ran.into_iter();
     for entity in layout.entities {
         let Some(Done {
@@ -263,8 +264,17 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
             Outcome::Walked(None) => failed.push(entity),
         }
     }
-    for rest in done {
-        if let Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) = rest.outcome {
+    // A file too deep to import is reported where it is imported; a walk of it only repeats
+    // that.
+    let imported: HashSet<FileId> = dependencies
+        .values()
+        .chain(std::iter::once(&settings.dependencies))
+        .flat_map(|read| read.reads.iter().copied())
+        .collect();
+    for (job, rest) in jobs[evaluated..].iter().zip(done) {
+        if let Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) = rest.outcome
+            && !imported.contains(&job.file())
+        {
             sink.push(*diagnostic);
         }
     }

@@ -41,19 +41,15 @@ const FRUITLESS: usize = 3;
 pub(super) struct Pool {
     sources: Arc<Sources>,
     limits: Limits,
-    /// The source set as sent to every worker.
-    setup: Vec<u8>,
     idle: Vec<Worker>,
     walked: HashMap<FileId, Walk>,
 }
 
 impl Pool {
     pub(super) fn new(sources: Arc<Sources>, limits: Limits) -> Self {
-        let setup = wire::encode_sources(&sources);
         Self {
             sources,
             limits,
-            setup,
             idle: Vec::new(),
             walked: HashMap::new(),
         }
@@ -78,7 +74,6 @@ impl Pool {
         let shared = Shared {
             sources: &self.sources,
             limits: self.limits,
-            setup: &self.setup,
             paths: library_paths,
             jobs,
             queue: Mutex::new(Queue::default()),
@@ -168,7 +163,7 @@ struct Watch {
 #[derive(Clone, Copy, Debug)]
 enum Kill {
     Deadline,
-    Memory { mib: u64 },
+    Memory,
 }
 
 #[derive(Default)]
@@ -183,7 +178,6 @@ struct Queue {
 struct Shared<'a> {
     sources: &'a Arc<Sources>,
     limits: Limits,
-    setup: &'a [u8],
     paths: &'a [String],
     jobs: &'a [Job],
     queue: Mutex<Queue>,
@@ -454,7 +448,7 @@ impl Shared<'_> {
             paths: None,
             broken: false,
         };
-        if wire::write_frame(&mut worker.stdin, to_worker::SETUP, self.setup)
+        if wire::write_sources(&mut worker.stdin, to_worker::SETUP, self.sources)
             .and_then(|()| worker.stdin.flush())
             .is_err()
         {
@@ -480,7 +474,7 @@ impl Shared<'_> {
                 } else {
                     resident_mib(process.pid)
                         .filter(|mib| *mib > cap)
-                        .map(|mib| Kill::Memory { mib })
+                        .map(|_| Kill::Memory)
                 };
                 if let Some(kill) = kill {
                     watch.killed = Some(kill);
@@ -521,7 +515,7 @@ fn died(
                  comprehension far larger than meant; `--eval-timeout SECONDS` sets the deadline",
             )
         }
-        Some(Kill::Memory { mib }) => memory(doing, path, at, limits, Some(mib)),
+        Some(Kill::Memory) => memory(doing, path, at, limits, true),
         None if stderr.contains("has overflowed its stack") => Diagnostic::error(
             Code::NestingTooDeep,
             format!(
@@ -531,7 +525,7 @@ fn died(
         )
         .primary(at, "the evaluator stopped here")
         .help("flatten the structure: deep nesting is never needed in a registry"),
-        None if stderr.contains("memory allocation of") => memory(doing, path, at, limits, None),
+        None if stderr.contains("memory allocation of") => memory(doing, path, at, limits, false),
         None => {
             let why = if stderr.contains("panicked") {
                 "the evaluator failed".to_owned()
@@ -548,7 +542,8 @@ fn died(
     }
 }
 
-fn memory(doing: &str, path: &str, at: Location, limits: Limits, mib: Option<u64>) -> Diagnostic {
+/// The memory cap was passed (`sampled`), or an allocation failed.
+fn memory(doing: &str, path: &str, at: Location, limits: Limits, sampled: bool) -> Diagnostic {
     let cap = limits.memory_mib;
     Diagnostic::error(
         Code::EvaluationMemory,
@@ -556,9 +551,10 @@ fn memory(doing: &str, path: &str, at: Location, limits: Limits, mib: Option<u64
     )
     .primary(
         at,
-        match mib {
-            Some(mib) => format!("stopped at {mib} MiB"),
-            None => "stopped when memory ran out".to_owned(),
+        if sampled {
+            "stopped when it passed the cap"
+        } else {
+            "stopped when memory ran out"
         },
     )
     .help(

@@ -30,6 +30,7 @@ pub(crate) fn serve() -> Result<ExitStatus> {
         Some(_) => return Err(broken(&wire::malformed())),
         None => return Ok(ExitStatus::Clean),
     };
+    drop(payload);
     let walks = Arc::new(Walks::default());
     let mut paths = Vec::new();
     loop {
@@ -79,6 +80,8 @@ fn batch(
         };
         wire::write_frame(output, to_parent::BEGUN, &wire::encode_file(job.file()))?;
         output.flush()?;
+        #[cfg(debug_assertions)]
+        abort_if_asked(sources, job.file());
         let engine = engine.get_or_insert_with(|| {
             Engine::new(Arc::clone(sources), paths.clone(), Arc::clone(walks))
         });
@@ -113,6 +116,18 @@ fn send(output: &mut Output, walks: &Walks, job: Job, done: Done) -> std::io::Re
         Outcome::Walked(None) => wire::write_frame(output, to_parent::FINE, &[])?,
     }
     output.flush()
+}
+
+/// The first line that makes a worker of a debug build abort on the file, as a fault in the
+/// engine would: how the tests prove that a worker's end is contained.
+#[cfg(debug_assertions)]
+pub(crate) const ABORT: &str = "// registry-test: abort the evaluation worker\n";
+
+#[cfg(debug_assertions)]
+fn abort_if_asked(sources: &Sources, file: crate::source::FileId) {
+    if sources.text(file).is_some_and(|text| text.starts_with(ABORT)) {
+        std::process::abort();
+    }
 }
 
 fn broken(source: &std::io::Error) -> Error {

@@ -166,19 +166,38 @@ impl<'a> Decoder<'a> {
 }
 
 
-/// The source set: every file's path and bytes, in id order.
-pub(super) fn encode_sources(sources: &Sources) -> Vec<u8> {
-    let mut out = Encoder::default();
-    let files: Vec<_> = sources.iter().collect();
-    out.len(files.len());
-    for (_, file) in files {
-        match &file.content {
-            Content::Text(text) => out.u8(0).str(&file.path).str(text),
-            Content::Binary(bytes) => out.u8(1).str(&file.path).bytes(bytes),
-            Content::Escape { target } => out.u8(2).str(&file.path).str(target),
-        };
+/// Writes the source set, every file's path and bytes in id order, as one frame of `tag`,
+/// without copying it first.
+pub(super) fn write_sources(out: &mut impl Write, tag: u8, sources: &Sources) -> io::Result<()> {
+    let mut length = 8;
+    for (_, file) in sources.iter() {
+        length += 1 + 8 + file.path.len() + 8 + content(&file.content).len();
     }
-    out.bytes
+    out.write_all(&[tag])?;
+    out.write_all(&(length as u64).to_le_bytes())?;
+    out.write_all(&(sources.iter().count() as u64).to_le_bytes())?;
+    for (_, file) in sources.iter() {
+        let kind: u8 = match &file.content {
+            Content::Text(_) => 0,
+            Content::Binary(_) => 1,
+            Content::Escape { .. } => 2,
+        };
+        let bytes = content(&file.content);
+        out.write_all(&[kind])?;
+        out.write_all(&(file.path.len() as u64).to_le_bytes())?;
+        out.write_all(file.path.as_bytes())?;
+        out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        out.write_all(bytes)?;
+    }
+    Ok(())
+}
+
+fn content(content: &Content) -> &[u8] {
+    match content {
+        Content::Text(text) => text.as_bytes(),
+        Content::Binary(bytes) => bytes,
+        Content::Escape { target } => target.as_bytes(),
+    }
 }
 
 pub(super) fn decode_sources(payload: &[u8]) -> io::Result<Sources> {
@@ -351,7 +370,7 @@ mod tests {
 
     use super::{
         Decoder, Encoder, decode_dependencies, decode_sources, decode_walk, encode_dependencies,
-        encode_sources, encode_walk, read_frame, write_frame,
+        encode_walk, read_frame, write_frame, write_sources,
     };
     use crate::evaluate::syntax::walk;
     use crate::evaluate::{Dependencies, Resolution};
@@ -378,7 +397,11 @@ mod tests {
                 },
             ],
         );
-        let copy = decode_sources(&encode_sources(&sources)).unwrap();
+        let mut stream = Vec::new();
+        write_sources(&mut stream, b'S', &sources).unwrap();
+        let mut payload = Vec::new();
+        assert_eq!(read_frame(&mut stream.as_slice(), &mut payload).unwrap(), Some(b'S'));
+        let copy = decode_sources(&payload).unwrap();
         let listing = |sources: &Sources| {
             sources
                 .iter()

@@ -1,5 +1,6 @@
 //! The corpus of bad registries: `tests/fixtures/bad/<code>/<case>/` must report diagnostics
-//! of exactly `<code>`, and its human output is snapshotted.
+//! of exactly `<code>`, and its human output is snapshotted. A case's `.args` file, if any,
+//! holds options added to each of its runs (a short deadline, a small memory cap).
 
 use std::collections::BTreeSet;
 
@@ -33,6 +34,9 @@ fn every_bad_registry_reports_exactly_its_code() {
     );
     for (code, case) in cases {
         let dir = bad.join(&code).join(&case);
+        let extra: Vec<String> = std::fs::read_to_string(dir.join(".args"))
+            .map(|text| text.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
         // A case with a `generated/` directory is checked against it; any other against a
         // fresh build of itself (none, when it has errors).
         let out = tempfile::tempdir().unwrap();
@@ -42,10 +46,12 @@ fn every_bad_registry_reports_exactly_its_code() {
             let out = out.path().to_string_lossy().into_owned();
             registry(&dir)
                 .args(["--root", ".", "build", "--out", &out])
+                .args(&extra)
                 .output();
             out
         };
-        let args: Vec<String> = vec!["--root".into(), ".".into(), "--out".into(), out];
+        let mut args: Vec<String> = vec!["--root".into(), ".".into(), "--out".into(), out];
+        args.extend(extra);
         let with = |more: &[&str]| {
             let mut command: Vec<String> = vec!["check".into()];
             command.extend(args.iter().cloned());

@@ -5,6 +5,7 @@ mod check;
 mod consumers;
 mod corpus;
 mod diff;
+mod hostile_eval;
 mod publish;
 mod readme;
 mod stores;
