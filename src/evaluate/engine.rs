@@ -12,7 +12,7 @@ use super::failure;
 use super::resolver::Resolver;
 use super::syntax::{MAX_SYNTAX_DEPTH, Verdict};
 use super::walks::Walks;
-use super::{Dependencies, Done, Job, Outcome};
+use super::{Done, Job, Outcome};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::source::{Content, FileId, Sources};
 
@@ -28,7 +28,11 @@ pub(super) struct Engine {
 impl Engine {
     /// A fresh state; `walks` outlives it, so files are read once however many states there
     /// are.
-    pub(super) fn new(sources: Arc<Sources>, library_paths: Vec<String>, walks: Arc<Walks>) -> Self {
+    pub(super) fn new(
+        sources: Arc<Sources>,
+        library_paths: Vec<String>,
+        walks: Arc<Walks>,
+    ) -> Self {
         jrsonnet_evaluator::stack::set_stack_depth_limit(MAX_CALL_DEPTH);
         let mut builder = State::builder();
         builder
@@ -62,7 +66,7 @@ impl Engine {
                 let (outcome, value) = self.evaluate(file);
                 deliver(Done {
                     outcome,
-                    dependencies: self.resolver().dependencies(file),
+                    resolutions: self.resolver().take_resolutions(),
                 });
                 drop(value);
             }
@@ -78,7 +82,7 @@ impl Engine {
                 };
                 deliver(Done {
                     outcome: Outcome::Walked(found),
-                    dependencies: Dependencies::default(),
+                    resolutions: Vec::new(),
                 });
             }
         }
@@ -120,20 +124,22 @@ impl Engine {
         }
         match &self.walks.get(&self.sources, file).verdict {
             Verdict::Fine | Verdict::Unparsed => Ok(()),
-            Verdict::TooDeep { range } => Err(Box::new(too_deep(&self.sources, file, range.clone()))),
+            Verdict::TooDeep { range } => {
+                Err(Box::new(too_deep(&self.sources, file, range.clone())))
+            }
             Verdict::ByteOrderMark => Err(Box::new(byte_order_mark(&self.sources, file))),
         }
     }
 
     /// Evaluates `file`; the value, if any, comes back to be dropped after the outcome is out.
     fn evaluate(&self, file: FileId) -> (Outcome, Option<jrsonnet_evaluator::Val>) {
+        let resolver = self.resolver();
+        resolver.reset();
         if let Err(diagnostic) = self.check(file) {
             return (Outcome::Failed(diagnostic), None);
         }
         let source = self.sources.file(file);
         let text = self.sources.text(file).map_or("", |text| &**text);
-        let resolver = self.resolver();
-        resolver.reset();
         let _entered = self.state.enter();
         let value = self
             .state
@@ -191,7 +197,10 @@ pub(super) fn too_deep(
     let label = format!("more than {MAX_SYNTAX_DEPTH} levels deep here");
     Diagnostic::error(
         Code::NestingTooDeep,
-        format!("`{}` is nested too deeply to parse", sources.file(file).path),
+        format!(
+            "`{}` is nested too deeply to parse",
+            sources.file(file).path
+        ),
     )
     .primary(
         match range {

@@ -72,10 +72,8 @@ pub(super) fn diagnostic(
                 importer,
                 path,
             }),
-        ) => super::engine::too_deep(sources, deep, range).secondary(
-            site(importer, &path, innermost),
-            "imported here",
-        ),
+        ) => super::engine::too_deep(sources, deep, range)
+            .secondary(site(importer, &path, innermost), "imported here"),
         (
             _,
             Some(ImportFailure::ByteOrderMark {
@@ -114,9 +112,7 @@ pub(super) fn diagnostic(
                     innermost.unwrap_or(Location::File { file }),
                     "recursing here",
                 )
-                .help(
-                    "look for fields that refer to each other, or a file that imports itself",
-                )
+                .help("look for fields that refer to each other, or a file that imports itself")
         }
         (ErrorKind::ImportBadFileUtf8(path), None) => Diagnostic::error(
             Code::NonUtf8,

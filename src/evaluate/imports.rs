@@ -59,7 +59,9 @@ fn escapes(sources: &Sources, directory: &str, wanted: &str, library_paths: &[St
         || wanted.starts_with('\\')
         || normalize(directory, wanted).is_none()
         || candidates(directory, wanted, library_paths)
-            .find(|candidate| crosses_escape(sources, candidate) || sources.get(candidate).is_some())
+            .find(|candidate| {
+                crosses_escape(sources, candidate) || sources.get(candidate).is_some()
+            })
             .is_some_and(|candidate| crosses_escape(sources, &candidate))
 }
 
@@ -99,13 +101,15 @@ mod tests {
         check(&sources, &["lib".to_owned()], &walked, &mut sink);
         sink.into_sorted()
             .into_iter()
-            .map(|diagnostic| match diagnostic.primary.map(|label| label.location) {
-                Some(Location::Span { file, range }) => (
-                    sources.file(file).path.clone(),
-                    sources.text(file).unwrap()[range].to_owned(),
-                ),
-                other => panic!("unexpected location {other:?}"),
-            })
+            .map(
+                |diagnostic| match diagnostic.primary.map(|label| label.location) {
+                    Some(Location::Span { file, range }) => (
+                        sources.file(file).path.clone(),
+                        sources.text(file).unwrap()[range].to_owned(),
+                    ),
+                    other => panic!("unexpected location {other:?}"),
+                },
+            )
             .collect()
     }
 
@@ -134,10 +138,7 @@ local fine = import 'lib.libsonnet';
                 ("lib/never.libsonnet", "importbin '../../../x'"),
             ]),
             vec![
-                (
-                    "lib/never.libsonnet".to_owned(),
-                    "'../../../x'".to_owned()
-                ),
+                ("lib/never.libsonnet".to_owned(), "'../../../x'".to_owned()),
                 (
                     "services/api.jsonnet".to_owned(),
                     "@'/etc/passwd'".to_owned()

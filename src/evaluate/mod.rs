@@ -19,7 +19,7 @@ mod syntax;
 mod walks;
 mod wire;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -43,9 +43,16 @@ pub(crate) struct Evaluation {
     pub(crate) entities: Vec<(EntityFile, String)>,
     /// Entity files that failed to evaluate.
     pub(crate) failed: Vec<EntityFile>,
-    /// What each evaluated entity file read, whether it evaluated or not.
+    /// Every import resolved while evaluating the entity files: what each may read.
+    pub(crate) imports: Imports,
+}
+
+impl Evaluation {
+    /// What evaluating entity file `file` may have read.
     #[allow(dead_code)]
-    pub(crate) dependencies: BTreeMap<FileId, Dependencies>,
+    pub(crate) fn dependencies(&self, file: FileId) -> Dependencies {
+        self.imports.dependencies(file)
+    }
 }
 
 /// The settings file, evaluated alone.
@@ -54,9 +61,68 @@ pub(crate) struct SettingsValue {
     pub(crate) file: FileId,
     /// The value, if it evaluated.
     pub(crate) value: Option<Value>,
-    /// What it read.
-    #[allow(dead_code)]
-    pub(crate) dependencies: Dependencies,
+    /// Every import resolved while evaluating it.
+    pub(crate) imports: Imports,
+}
+
+/// Every import resolved in one evaluation run, by importing file. An imported file's value is
+/// shared by every file evaluated after it with the same jrsonnet state, so its imports are
+/// resolved once, for whichever file forced them first: what one file may read is the closure
+/// of its own imports over everyone's. That closure can hold more than the file needed, never
+/// less, and it does not depend on how files were shared out among workers.
+#[derive(Debug, Default)]
+pub(crate) struct Imports {
+    by_importer: BTreeMap<FileId, BTreeSet<(String, Option<FileId>)>>,
+}
+
+impl Imports {
+    fn add(&mut self, resolutions: Vec<Resolution>) {
+        for Resolution {
+            from,
+            path,
+            resolved,
+        } in resolutions
+        {
+            self.by_importer
+                .entry(from)
+                .or_default()
+                .insert((path, resolved));
+        }
+    }
+
+    /// Every file resolved by some import.
+    fn resolved(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.by_importer
+            .values()
+            .flatten()
+            .filter_map(|(_, resolved)| *resolved)
+    }
+
+    /// What evaluating `file` may have read: `file`, the files reached from it through the
+    /// imports resolved, and those resolutions.
+    pub(crate) fn dependencies(&self, file: FileId) -> Dependencies {
+        let mut reads = BTreeSet::from([file]);
+        let mut imports = BTreeSet::new();
+        let mut queue = vec![file];
+        while let Some(from) = queue.pop() {
+            for (path, resolved) in self.by_importer.get(&from).into_iter().flatten() {
+                imports.insert(Resolution {
+                    from,
+                    path: path.clone(),
+                    resolved: *resolved,
+                });
+                if let Some(resolved) = resolved
+                    && reads.insert(*resolved)
+                {
+                    queue.push(*resolved);
+                }
+            }
+        }
+        Dependencies {
+            reads: reads.into_iter().collect(),
+            imports: imports.into_iter().collect(),
+        }
+    }
 }
 
 /// The files one evaluation may have read, and the imports it resolved: a value depends on
@@ -141,7 +207,8 @@ pub(crate) enum Outcome {
 #[derive(Debug)]
 pub(crate) struct Done {
     pub(crate) outcome: Outcome,
-    pub(crate) dependencies: Dependencies,
+    /// The imports it resolved.
+    pub(crate) resolutions: Vec<Resolution>,
 }
 
 /// Runs jobs, in this process or in workers.
@@ -181,11 +248,7 @@ pub(crate) fn settings(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Settin
     settings_with(&mut Runner::new(sources), sources, sink)
 }
 
-fn settings_with(
-    runner: &mut Runner,
-    sources: &Sources,
-    sink: &mut Sink,
-) -> Result<SettingsValue> {
+fn settings_with(runner: &mut Runner, sources: &Sources, sink: &mut Sink) -> Result<SettingsValue> {
     let file = sources.get(SETTINGS_FILE).ok_or_else(|| Error::Internal {
         message: "the settings file vanished".to_owned(),
     })?;
@@ -194,9 +257,9 @@ fn settings_with(
         &[Job::Evaluate(file)],
     )?;
     let mut value = None;
-    let mut dependencies = Dependencies::default();
+    let mut imports = Imports::default();
     for done in ran {
-        dependencies = done.dependencies;
+        imports.add(done.resolutions);
         match done.outcome {
             Outcome::Value(json) => value = serde_json::from_str(&json).ok(),
             Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
@@ -208,7 +271,7 @@ fn settings_with(
     Ok(SettingsValue {
         file,
         value,
-        dependencies,
+        imports,
     })
 }
 
@@ -243,18 +306,18 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     imports::check(sources, &library_paths, &runner.walked(), sink);
     let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();
-    let mut dependencies = BTreeMap::new();
+    let mut imports = Imports::default();
     let evaluated = layout.entities.len();
     let mut done = ran.into_iter();
     for entity in layout.entities {
         let Some(Done {
             outcome,
-            dependencies: read,
+            resolutions,
         }) = done.next()
         else {
             break;
         };
-        dependencies.insert(entity.file, read);
+        imports.add(resolutions);
         match outcome {
             Outcome::Value(json) => entities.push((entity, json)),
             Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
@@ -266,10 +329,9 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     }
     // A file too deep to import is reported where it is imported; a walk of it only repeats
     // that.
-    let imported: HashSet<FileId> = dependencies
-        .values()
-        .chain(std::iter::once(&settings.dependencies))
-        .flat_map(|read| read.reads.iter().copied())
+    let imported: HashSet<FileId> = imports
+        .resolved()
+        .chain(settings.imports.resolved())
         .collect();
     for (job, rest) in jobs[evaluated..].iter().zip(done) {
         if let Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) = rest.outcome
@@ -282,7 +344,7 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
         settings,
         entities,
         failed,
-        dependencies,
+        imports,
     })
 }
 
@@ -307,26 +369,37 @@ mod tests {
         ))
     }
 
+    /// What each entity file may read, including the imports of a library that a file
+    /// evaluated before it, with the same state, made jrsonnet resolve.
     #[test]
     fn records_what_each_entity_read() {
         let sources = sources(&[
             ("registry.jsonnet", "{ org: 'acme', repo: 'https://x' }"),
-            ("lib/a.libsonnet", "{ b: import 'b.libsonnet', c: importstr 'c.txt' }"),
+            (
+                "lib/a.libsonnet",
+                "{ b: import 'b.libsonnet', c: importstr 'c.txt' }",
+            ),
             ("lib/b.libsonnet", "{ x: 1 }"),
             ("lib/c.txt", "text"),
             (
                 "services/api.jsonnet",
                 "(import 'a.libsonnet') + { m:: import 'missing.libsonnet' }",
             ),
+            ("services/web.jsonnet", "import 'a.libsonnet'"),
         ]);
         let mut sink = Sink::default();
         let evaluation = evaluate(&sources, &mut sink).unwrap();
         let id = |path| sources.get(path).unwrap();
         let api = id("services/api.jsonnet");
         assert_eq!(
-            evaluation.dependencies[&api],
+            evaluation.dependencies(api),
             Dependencies {
-                reads: vec![id("lib/a.libsonnet"), id("lib/b.libsonnet"), id("lib/c.txt"), api],
+                reads: vec![
+                    id("lib/a.libsonnet"),
+                    id("lib/b.libsonnet"),
+                    id("lib/c.txt"),
+                    api
+                ],
                 imports: vec![
                     Resolution {
                         from: id("lib/a.libsonnet"),
@@ -346,6 +419,18 @@ mod tests {
                 ],
             }
         );
+        let web = id("services/web.jsonnet");
+        let dependencies = evaluation.dependencies(web);
+        assert_eq!(
+            dependencies.reads,
+            vec![
+                id("lib/a.libsonnet"),
+                id("lib/b.libsonnet"),
+                id("lib/c.txt"),
+                web
+            ]
+        );
+        assert_eq!(dependencies.imports.len(), 3);
         let codes: Vec<Code> = sink.into_sorted().iter().map(|d| d.code).collect();
         assert!(codes.is_empty(), "{codes:?}");
     }

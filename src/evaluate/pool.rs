@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::syntax::{MAX_SYNTAX_DEPTH, Walk};
 use super::wire::{self, to_parent, to_worker};
-use super::{Dependencies, Done, Job, Limits, Outcome};
+use super::{Done, Job, Limits, Outcome, Resolution};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::source::{FileId, Sources};
 use crate::{Error, Result};
@@ -193,7 +193,7 @@ struct InFlight {
     /// Jobs sent, in order; the first has begun when `begun` is set.
     sent: VecDeque<usize>,
     begun: bool,
-    dependencies: Dependencies,
+    resolutions: Vec<Resolution>,
     /// Jobs finished since the worker started.
     finished: usize,
 }
@@ -211,7 +211,7 @@ impl Shared<'_> {
             if let Job::Walk(file) = self.jobs[index]
                 && lock(&self.walked).contains_key(&file)
             {
-                self.finish(index, Outcome::Walked(None), Dependencies::default());
+                self.finish(index, Outcome::Walked(None), Vec::new());
                 continue;
             }
             return Some(index);
@@ -224,10 +224,10 @@ impl Shared<'_> {
         !queue.again.is_empty() || queue.next < self.jobs.len()
     }
 
-    fn finish(&self, index: usize, outcome: Outcome, dependencies: Dependencies) {
+    fn finish(&self, index: usize, outcome: Outcome, resolutions: Vec<Resolution>) {
         lock(&self.done)[index] = Some(Done {
             outcome,
-            dependencies,
+            resolutions,
         });
     }
 
@@ -333,9 +333,9 @@ impl Shared<'_> {
                     .map_err(|_| protocol("a malformed syntax tree"))?;
                 lock(&self.walked).entry(file).or_insert(walk);
             }
-            to_parent::DEPENDENCIES => {
-                flight.dependencies = wire::decode_dependencies(payload, sources)
-                    .map_err(|_| protocol("malformed dependencies"))?;
+            to_parent::RESOLUTIONS => {
+                flight.resolutions = wire::decode_resolutions(payload, sources)
+                    .map_err(|_| protocol("malformed resolutions"))?;
             }
             to_parent::VALUE | to_parent::DIAGNOSTIC | to_parent::FINE => {
                 let Some(index) = current.filter(|_| flight.begun) else {
@@ -365,7 +365,7 @@ impl Shared<'_> {
                 flight.begun = false;
                 flight.finished += 1;
                 lock(&worker.process.watch).running = None;
-                self.finish(index, outcome, std::mem::take(&mut flight.dependencies));
+                self.finish(index, outcome, std::mem::take(&mut flight.resolutions));
             }
             _ => return Err(protocol("an unknown frame")),
         }
@@ -404,7 +404,7 @@ impl Shared<'_> {
                 Job::Evaluate(_) => Outcome::Failed(diagnostic),
                 Job::Walk(_) => Outcome::Walked(Some(diagnostic)),
             };
-            self.finish(index, outcome, Dependencies::default());
+            self.finish(index, outcome, Vec::new());
             useful = true;
         }
         lock(&self.queue).again.extend(flight.sent.drain(..));

@@ -3,10 +3,9 @@
 //! absolute, climbs above the root, or crosses a symbolic link leading out is refused and
 //! nothing is read. A file imported as Jsonnet is read through [`syntax::walk`] first and
 //! refused when it nests too deeply, before jrsonnet parses it. Every resolution is recorded,
-//! so each entity file's [`Dependencies`] can be told.
+//! so what each entity file may read can be told.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -16,9 +15,9 @@ use jrsonnet_evaluator::{
 };
 use jrsonnet_gcmodule::Acyclic;
 
+use super::Resolution;
 use super::syntax::{Import, Verdict};
 use super::walks::Walks;
-use super::{Dependencies, Resolution};
 use crate::diagnostic::suggest;
 use crate::source::{Content, FileId, Sources, normalize};
 
@@ -52,9 +51,8 @@ pub(super) enum ImportFailure {
 #[derive(Default)]
 struct Log {
     failure: Option<ImportFailure>,
-    /// Every resolution made by this resolver, by importing file: what was asked, and the
-    /// file it resolved to (`None`: not found, or refused).
-    made: HashMap<FileId, BTreeSet<(String, Option<FileId>)>>,
+    /// The resolutions made since the last reset.
+    made: Vec<Resolution>,
 }
 
 #[derive(Acyclic)]
@@ -66,7 +64,11 @@ pub(super) struct Resolver {
 }
 
 impl Resolver {
-    pub(super) fn new(sources: Arc<Sources>, library_paths: Vec<String>, walks: Arc<Walks>) -> Self {
+    pub(super) fn new(
+        sources: Arc<Sources>,
+        library_paths: Vec<String>,
+        walks: Arc<Walks>,
+    ) -> Self {
         Self {
             sources,
             library_paths,
@@ -75,42 +77,23 @@ impl Resolver {
         }
     }
 
-    /// Forgets the last failure, before evaluating another file.
+    /// Forgets the last failure and the resolutions made, before evaluating another file.
     pub(super) fn reset(&self) {
-        self.log.borrow_mut().failure = None;
+        let mut log = self.log.borrow_mut();
+        log.failure = None;
+        log.made.clear();
     }
 
     pub(super) fn failure(&self) -> Option<ImportFailure> {
         self.log.borrow().failure.clone()
     }
 
-    /// What evaluating `file` may have read: the files reached from it through the
-    /// resolutions this resolver made, and those resolutions. jrsonnet keeps an imported file's
-    /// value for the files evaluated after it, so an import already resolved for an earlier
-    /// file is counted too: the set may hold more than the file needed, never less.
-    pub(super) fn dependencies(&self, file: FileId) -> Dependencies {
-        let log = self.log.borrow();
-        let mut reads = BTreeSet::from([file]);
-        let mut imports = BTreeSet::new();
-        let mut queue = vec![file];
-        while let Some(from) = queue.pop() {
-            for (path, resolved) in log.made.get(&from).into_iter().flatten() {
-                imports.insert(Resolution {
-                    from,
-                    path: path.clone(),
-                    resolved: *resolved,
-                });
-                if let Some(resolved) = resolved
-                    && reads.insert(*resolved)
-                {
-                    queue.push(*resolved);
-                }
-            }
-        }
-        Dependencies {
-            reads: reads.into_iter().collect(),
-            imports: imports.into_iter().collect(),
-        }
+    /// The resolutions made since the last reset. jrsonnet keeps an imported file's value for
+    /// the files evaluated after it with the same state, so an import resolved for an earlier
+    /// file is not resolved again: only the resolutions of all files together tell what each
+    /// may read.
+    pub(super) fn take_resolutions(&self) -> Vec<Resolution> {
+        std::mem::take(&mut self.log.borrow_mut().made)
     }
 
     fn fail(&self, failure: ImportFailure, message: String) -> jrsonnet_evaluator::Error {
@@ -120,12 +103,11 @@ impl Resolver {
 
     fn record(&self, from: Option<FileId>, path: &str, resolved: Option<FileId>) {
         if let Some(from) = from {
-            self.log
-                .borrow_mut()
-                .made
-                .entry(from)
-                .or_default()
-                .insert((path.to_owned(), resolved));
+            self.log.borrow_mut().made.push(Resolution {
+                from,
+                path: path.to_owned(),
+                resolved,
+            });
         }
     }
 

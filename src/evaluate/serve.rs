@@ -25,11 +25,14 @@ pub(crate) fn serve() -> Result<ExitStatus> {
     let mut input = BufReader::with_capacity(1 << 16, std::io::stdin());
     let mut output = BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut payload = Vec::new();
-    let sources = match wire::read_frame(&mut input, &mut payload).map_err(|error| broken(&error))? {
-        Some(to_worker::SETUP) => Arc::new(wire::decode_sources(&payload).map_err(|error| broken(&error))?),
-        Some(_) => return Err(broken(&wire::malformed())),
-        None => return Ok(ExitStatus::Clean),
-    };
+    let sources =
+        match wire::read_frame(&mut input, &mut payload).map_err(|error| broken(&error))? {
+            Some(to_worker::SETUP) => {
+                Arc::new(wire::decode_sources(&payload).map_err(|error| broken(&error))?)
+            }
+            Some(_) => return Err(broken(&wire::malformed())),
+            None => return Ok(ExitStatus::Clean),
+        };
     drop(payload);
     let walks = Arc::new(Walks::default());
     let mut paths = Vec::new();
@@ -103,8 +106,8 @@ fn send(output: &mut Output, walks: &Walks, job: Job, done: Done) -> std::io::Re
     if matches!(job, Job::Evaluate(_)) {
         wire::write_frame(
             output,
-            to_parent::DEPENDENCIES,
-            &wire::encode_dependencies(&done.dependencies),
+            to_parent::RESOLUTIONS,
+            &wire::encode_resolutions(&done.resolutions),
         )?;
     }
     match done.outcome {
@@ -125,7 +128,10 @@ pub(crate) const ABORT: &str = "// registry-test: abort the evaluation worker\n"
 
 #[cfg(debug_assertions)]
 fn abort_if_asked(sources: &Sources, file: crate::source::FileId) {
-    if sources.text(file).is_some_and(|text| text.starts_with(ABORT)) {
+    if sources
+        .text(file)
+        .is_some_and(|text| text.starts_with(ABORT))
+    {
         std::process::abort();
     }
 }

@@ -233,7 +233,10 @@ fn children<'a>(expr: &'a Expr, visit: &mut impl FnMut(&'a Expr, Option<&'a Span
             parameters(params, visit);
             visit(
                 body,
-                params.exprs.first().map(|param| destruct_span(&param.destruct)),
+                params
+                    .exprs
+                    .first()
+                    .map(|param| destruct_span(&param.destruct)),
             );
         }
         Expr::IfElse(branch) => {
@@ -575,7 +578,9 @@ mod tests {
             }
         );
         let text = format!("|||\n  ||| [[[[\n|||\n + {}", nested("(", "1", ")", 300));
-        assert!(matches!(depth_verdict(&text), Verdict::TooDeep { range: Some(range) } if &text[range.clone()] == "("));
+        assert!(
+            matches!(depth_verdict(&text), Verdict::TooDeep { range: Some(range) } if &text[range.clone()] == "(")
+        );
     }
 
     #[test]
@@ -624,7 +629,11 @@ local f = import ('paren.libsonnet');
                     "/etc/shadow\n".to_owned(),
                     "|||\n  /etc/shadow\n|||"
                 ),
-                (Import::Code, "paren.libsonnet".to_owned(), "'paren.libsonnet'"),
+                (
+                    Import::Code,
+                    "paren.libsonnet".to_owned(),
+                    "'paren.libsonnet'"
+                ),
             ]
         );
     }

@@ -6,8 +6,8 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+use super::Resolution;
 use super::syntax::{Import, ImportLiteral, Verdict, Walk};
-use super::{Dependencies, Resolution};
 use crate::source::{Content, FileId, SourceFile, Sources};
 
 /// Frames the compiling process sends.
@@ -24,13 +24,13 @@ pub(super) mod to_worker {
 
 /// Frames a worker sends, for each job: [`BEGUN`](to_parent::BEGUN), any number of
 /// [`WALKED`](to_parent::WALKED), then for an evaluation
-/// [`DEPENDENCIES`](to_parent::DEPENDENCIES) and one of [`VALUE`](to_parent::VALUE) and
+/// [`RESOLUTIONS`](to_parent::RESOLUTIONS) and one of [`VALUE`](to_parent::VALUE) and
 /// [`DIAGNOSTIC`](to_parent::DIAGNOSTIC); for a walk, [`DIAGNOSTIC`](to_parent::DIAGNOSTIC) or
 /// [`FINE`](to_parent::FINE).
 pub(super) mod to_parent {
     pub(in crate::evaluate) const BEGUN: u8 = b'B';
     pub(in crate::evaluate) const WALKED: u8 = b'I';
-    pub(in crate::evaluate) const DEPENDENCIES: u8 = b'R';
+    pub(in crate::evaluate) const RESOLUTIONS: u8 = b'R';
     pub(in crate::evaluate) const VALUE: u8 = b'V';
     pub(in crate::evaluate) const DIAGNOSTIC: u8 = b'D';
     pub(in crate::evaluate) const FINE: u8 = b'K';
@@ -128,7 +128,9 @@ impl<'a> Decoder<'a> {
 
     pub(super) fn u32(&mut self) -> io::Result<u32> {
         let bytes = self.take(4)?;
-        Ok(u32::from_le_bytes(bytes.try_into().map_err(|_| malformed())?))
+        Ok(u32::from_le_bytes(
+            bytes.try_into().map_err(|_| malformed())?,
+        ))
     }
 
     pub(super) fn len(&mut self) -> io::Result<usize> {
@@ -164,7 +166,6 @@ impl<'a> Decoder<'a> {
         }
     }
 }
-
 
 /// Writes the source set, every file's path and bytes in id order, as one frame of `tag`,
 /// without copying it first.
@@ -322,16 +323,12 @@ pub(super) fn decode_walk(payload: &[u8], sources: &Sources) -> io::Result<(File
     Ok((file, Walk { verdict, imports }))
 }
 
-pub(super) fn encode_dependencies(dependencies: &Dependencies) -> Vec<u8> {
+pub(super) fn encode_resolutions(resolutions: &[Resolution]) -> Vec<u8> {
     let mut out = Encoder::default();
-    out.len(dependencies.reads.len());
-    for file in &dependencies.reads {
-        out.u32(file.index());
-    }
-    out.len(dependencies.imports.len());
-    for import in &dependencies.imports {
-        out.u32(import.from.index()).str(&import.path);
-        match import.resolved {
+    out.len(resolutions.len());
+    for resolution in resolutions {
+        out.u32(resolution.from.index()).str(&resolution.path);
+        match resolution.resolved {
             Some(file) => out.u8(1).u32(file.index()),
             None => out.u8(0),
         };
@@ -339,14 +336,10 @@ pub(super) fn encode_dependencies(dependencies: &Dependencies) -> Vec<u8> {
     out.bytes
 }
 
-pub(super) fn decode_dependencies(payload: &[u8], sources: &Sources) -> io::Result<Dependencies> {
+pub(super) fn decode_resolutions(payload: &[u8], sources: &Sources) -> io::Result<Vec<Resolution>> {
     let mut input = Decoder::new(payload);
-    let count = input.count(4)?;
-    let reads = (0..count)
-        .map(|_| file(&mut input, sources))
-        .collect::<io::Result<_>>()?;
     let count = input.count(13)?;
-    let mut imports = Vec::with_capacity(count);
+    let mut resolutions = Vec::with_capacity(count);
     for _ in 0..count {
         let from = file(&mut input, sources)?;
         let path = input.str()?.to_owned();
@@ -355,25 +348,26 @@ pub(super) fn decode_dependencies(payload: &[u8], sources: &Sources) -> io::Resu
             1 => Some(file(&mut input, sources)?),
             _ => return Err(malformed()),
         };
-        imports.push(Resolution {
+        resolutions.push(Resolution {
             from,
             path,
             resolved,
         });
     }
     input.end()?;
-    Ok(Dependencies { reads, imports })
+    Ok(resolutions)
 }
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::{
-        Decoder, Encoder, decode_dependencies, decode_sources, decode_walk, encode_dependencies,
+        Decoder, Encoder, decode_resolutions, decode_sources, decode_walk, encode_resolutions,
         encode_walk, read_frame, write_frame, write_sources,
     };
+    use crate::evaluate::Resolution;
     use crate::evaluate::syntax::walk;
-    use crate::evaluate::{Dependencies, Resolution};
     use crate::source::{Content, SourceFile, Sources};
 
     #[test]
@@ -400,7 +394,10 @@ mod tests {
         let mut stream = Vec::new();
         write_sources(&mut stream, b'S', &sources).unwrap();
         let mut payload = Vec::new();
-        assert_eq!(read_frame(&mut stream.as_slice(), &mut payload).unwrap(), Some(b'S'));
+        assert_eq!(
+            read_frame(&mut stream.as_slice(), &mut payload).unwrap(),
+            Some(b'S')
+        );
         let copy = decode_sources(&payload).unwrap();
         let listing = |sources: &Sources| {
             sources
@@ -416,35 +413,35 @@ mod tests {
             decode_walk(&encode_walk(b, &tree), &sources).unwrap(),
             (b, tree)
         );
-        let dependencies = Dependencies {
-            reads: vec![sources.get("a.bin").unwrap(), b],
-            imports: vec![
-                Resolution {
-                    from: b,
-                    path: "a.bin".to_owned(),
-                    resolved: sources.get("a.bin"),
-                },
-                Resolution {
-                    from: b,
-                    path: "/x".to_owned(),
-                    resolved: None,
-                },
-            ],
-        };
+        let resolutions = vec![
+            Resolution {
+                from: b,
+                path: "a.bin".to_owned(),
+                resolved: sources.get("a.bin"),
+            },
+            Resolution {
+                from: b,
+                path: "/x".to_owned(),
+                resolved: None,
+            },
+        ];
         assert_eq!(
-            decode_dependencies(&encode_dependencies(&dependencies), &sources).unwrap(),
-            dependencies
+            decode_resolutions(&encode_resolutions(&resolutions), &sources).unwrap(),
+            resolutions
         );
-        let mut bad = encode_dependencies(&dependencies);
+        let mut bad = encode_resolutions(&resolutions);
         bad[8] = 9;
-        assert!(decode_dependencies(&bad, &sources).is_err());
+        assert!(decode_resolutions(&bad, &sources).is_err());
     }
-
 
     #[test]
     fn frames_round_trip_and_truncation_is_an_error() {
         let mut payload = Encoder::default();
-        payload.u8(7).u32(42).str("services/a.jsonnet").bytes(b"\xff\x00");
+        payload
+            .u8(7)
+            .u32(42)
+            .str("services/a.jsonnet")
+            .bytes(b"\xff\x00");
         let mut stream = Vec::new();
         write_frame(&mut stream, b'E', &payload.bytes).unwrap();
         write_frame(&mut stream, b'K', &[]).unwrap();

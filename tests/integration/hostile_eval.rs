@@ -12,7 +12,8 @@ use crate::test::{Measured, Test, registry};
 const DEPTHS: [usize; 3] = [10_000, 100_000, 1_000_000];
 
 /// A valid team, owner of the services here.
-const TEAM: &str = "{ name: 'platform', description: 'The platform team.', slack: '#platform', members: [] }";
+const TEAM: &str =
+    "{ name: 'platform', description: 'The platform team.', slack: '#platform', members: [] }";
 
 /// A valid service whose annotation `note` is `expression`, after `prelude`.
 fn service(prelude: &str, expression: &str) -> String {
@@ -35,7 +36,10 @@ fn service(prelude: &str, expression: &str) -> String {
 /// A valid service that also outputs `value`, after `prelude`: a value nested deeper than an
 /// entity may be, or a function's result that holds one.
 fn service_with_config(prelude: &str, value: &str) -> String {
-    service(prelude, "1").replace("  annotations:", &format!("  config: {value},\n  annotations:"))
+    service(prelude, "1").replace(
+        "  annotations:",
+        &format!("  config: {value},\n  annotations:"),
+    )
 }
 
 /// `check --format json` in `test`'s directory, measured; the codes it reported.
@@ -209,10 +213,7 @@ fn deep_imported_files_are_refused_whatever_their_extension() {
         let test = Test::registry()
             .file(
                 "registry/services/api.jsonnet",
-                service(
-                    "local deep = importstr 'deep.txt';",
-                    "std.length(deep) > 0",
-                ),
+                service("local deep = importstr 'deep.txt';", "std.length(deep) > 0"),
             )
             .file("registry/lib/deep.txt", nested("[", "1", "]", depth))
             .file("registry/teams/platform.jsonnet", TEAM);
@@ -234,7 +235,11 @@ fn deep_imported_files_are_refused_whatever_their_extension() {
 fn deep_value(levels: usize, object: bool) -> String {
     let (open, close) = if object { ("{ a: ", " }") } else { ("[", "]") };
     let step = nested(open, "a", close, 10);
-    let (v, w) = if object { ("{}", "{ b: 0 }") } else { ("[]", "[0]") };
+    let (v, w) = if object {
+        ("{}", "{ b: 0 }")
+    } else {
+        ("[]", "[0]")
+    };
     format!(
         "local v = std.foldl(function(a, x) {step}, std.range(1, {}), {v});\n\
          local w = std.foldl(function(a, x) {step}, std.range(1, {}), {w});",
@@ -270,7 +275,11 @@ fn manifesting_a_deep_value_is_refused() {
     deep_value_is_refused("std.manifestJson(v)", false, "jsonnet-recursion");
     deep_value_is_refused("std.manifestJsonEx(v, '  ')", true, "jsonnet-recursion");
     deep_value_is_refused("std.manifestYamlDoc(v)", false, "jsonnet-recursion");
-    deep_value_is_refused("std.manifestTomlEx({ t: v }, '  ')", true, "jsonnet-recursion");
+    deep_value_is_refused(
+        "std.manifestTomlEx({ t: v }, '  ')",
+        true,
+        "jsonnet-recursion",
+    );
     deep_value_is_refused("std.toString(v)", false, "jsonnet-recursion");
 }
 
@@ -318,7 +327,11 @@ fn an_exponential_evaluation_ends_at_the_deadline() {
         )
         .file("registry/teams/platform.jsonnet", TEAM);
     let (measured, codes) = check(&test, &[]);
-    assert!(codes.contains("evaluation-timeout"), "{}", measured.output.report());
+    assert!(
+        codes.contains("evaluation-timeout"),
+        "{}",
+        measured.output.report()
+    );
     assert_eq!(measured.output.status, 1);
     assert!(
         messages(&measured).contains(
@@ -327,7 +340,11 @@ fn an_exponential_evaluation_ends_at_the_deadline() {
         "{}",
         measured.output.report()
     );
-    assert!(measured.seconds >= 9.5, "stopped early: {:.1} s", measured.seconds);
+    assert!(
+        measured.seconds >= 9.5,
+        "stopped early: {:.1} s",
+        measured.seconds
+    );
     measured.assert_within(30.0, 1024);
 }
 
@@ -346,7 +363,11 @@ fn the_deadline_is_set_by_a_flag_and_covers_the_settings() {
         messages(&measured),
         ["evaluating `registry.jsonnet` took longer than the deadline of 1.5 s"]
     );
-    assert!(measured.seconds >= 1.4, "stopped early: {:.1} s", measured.seconds);
+    assert!(
+        measured.seconds >= 1.4,
+        "stopped early: {:.1} s",
+        measured.seconds
+    );
     measured.assert_within(15.0, 1024);
 }
 
@@ -363,12 +384,17 @@ fn a_memory_blowup_stops_at_the_cap() {
             .file("registry/services/api.jsonnet", service("", expression))
             .file(
                 "registry/services/other.jsonnet",
-                service("", "1").replace("'api'", "'other'").replace("platform", "nobody"),
+                service("", "1")
+                    .replace("'api'", "'other'")
+                    .replace("platform", "nobody"),
             );
         let (measured, codes) = check(&test, &["--eval-memory", "256", "--eval-timeout", "120"]);
         assert_eq!(
             codes,
-            BTreeSet::from(["evaluation-memory".to_owned(), "unknown-reference".to_owned()]),
+            BTreeSet::from([
+                "evaluation-memory".to_owned(),
+                "unknown-reference".to_owned()
+            ]),
             "{expression}:\n{}",
             measured.output.report()
         );
@@ -408,12 +434,17 @@ fn a_worker_that_aborts_costs_only_its_file() {
     }
     test = test.file(
         "registry/services/e.jsonnet",
-        service("", "1").replace("'api'", "'e'").replace("platform", "nobody"),
+        service("", "1")
+            .replace("'api'", "'e'")
+            .replace("platform", "nobody"),
     );
     let (measured, codes) = check(&test, &[]);
     assert_eq!(
         codes,
-        BTreeSet::from(["evaluation-crash".to_owned(), "unknown-reference".to_owned()]),
+        BTreeSet::from([
+            "evaluation-crash".to_owned(),
+            "unknown-reference".to_owned()
+        ]),
         "{}",
         measured.output.report()
     );
@@ -469,7 +500,9 @@ fn a_worker_killed_mid_run_costs_only_its_file() {
     }
     test = test.file(
         "registry/services/d.jsonnet",
-        service("", "1").replace("'api'", "'d'").replace("platform", "nobody"),
+        service("", "1")
+            .replace("'api'", "'d'")
+            .replace("platform", "nobody"),
     );
     let started = Instant::now();
     let child = registry(test.path())
@@ -524,9 +557,17 @@ fn a_worker_killed_mid_run_costs_only_its_file() {
 /// The processes whose parent is `pid` (Linux).
 fn children(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let listed = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        found.extend(listed.split_whitespace().filter_map(|child| child.parse::<u32>().ok()));
+        found.extend(
+            listed
+                .split_whitespace()
+                .filter_map(|child| child.parse::<u32>().ok()),
+        );
     }
     found
 }
@@ -586,7 +627,9 @@ local e = import ('/etc/passwd');
     let (measured, codes) = check(&test, &[]);
     assert_eq!(codes, BTreeSet::from(["import-escape".to_owned()]));
     assert_eq!(measured.output.status, 1);
-    let human = registry(test.path()).args(["check", "--format", "concise"]).output();
+    let human = registry(test.path())
+        .args(["check", "--format", "concise"])
+        .output();
     insta::assert_snapshot!(human.report(), @r#"
     status: 1
     ----- stdout -----
@@ -621,7 +664,10 @@ fn a_byte_order_mark_is_named() {
 #[test]
 fn a_deep_library_is_refused_even_unused() {
     let test = Test::registry()
-        .file("registry/lib/deep.libsonnet", nested("local a = 1; ", "a", "", 1000))
+        .file(
+            "registry/lib/deep.libsonnet",
+            nested("local a = 1; ", "a", "", 1000),
+        )
         .file("registry/teams/platform.jsonnet", TEAM);
     let (measured, codes) = check(&test, &[]);
     assert_refused(&measured, &codes, "nesting-too-deep", "an unused library");
