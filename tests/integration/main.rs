@@ -10,6 +10,7 @@ mod corpus;
 mod diff;
 mod explain;
 mod graph;
+mod hostile_eval;
 mod hostile_outdir;
 mod hostile_output;
 mod hostile_trust;
