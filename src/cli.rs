@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -25,6 +26,9 @@ pub struct Cli {
     /// `CLICOLOR` and whether standard output is a terminal.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub(crate) color: ColorChoice,
+
+    #[command(flatten)]
+    pub(crate) eval: EvalArgs,
 
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -61,6 +65,34 @@ fn color(args: &[OsString]) -> Option<ColorChoice> {
     found
 }
 
+/// The budget of evaluating one file, for every command that compiles the registry.
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Stop evaluating a file after SECONDS; the file is reported as `evaluation-timeout`.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds, global = true)]
+    pub(crate) eval_timeout: Duration,
+
+    /// Stop an evaluation worker holding more than MIB of memory; the file it evaluates is
+    /// reported as `evaluation-memory`.
+    #[arg(
+        long,
+        value_name = "MIB",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub(crate) eval_memory: u64,
+}
+
+/// A positive number of seconds, such as `10` or `0.5`.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Evaluate, validate and link the registry, report every problem, and compare the
@@ -93,6 +125,9 @@ pub(crate) enum Command {
     Man(ManArgs),
     /// Print the JSON Schema of a kind, of the settings or of the blob, for editors.
     Schema(SchemaArgs),
+    /// Evaluate the files sent on standard input: a worker process of the other commands.
+    #[command(name = "__evaluate", hide = true)]
+    Evaluate,
 }
 
 #[derive(Debug, Args)]
@@ -273,7 +308,12 @@ pub(crate) struct FetchArgs {
     pub(crate) url: Option<String>,
 
     /// The publication of this commit (a full or abbreviated id) instead of the latest.
-    #[arg(long, value_name = "SHA", conflicts_with = "list")]
+    #[arg(
+        long,
+        value_name = "SHA",
+        conflicts_with = "list",
+        value_parser = crate::command::fetch::commit_prefix
+    )]
     pub(crate) commit: Option<String>,
 
     /// List every publication, oldest first, instead of printing one.

@@ -36,7 +36,7 @@ impl Compilation {
                 registry.settings.severity(Code::Credential)
             });
         if let Some(severity) = credential {
-            crate::scan::credentials(&sources, severity, &mut sink);
+            crate::scan::credentials(&sources, registry.as_ref(), severity, &mut sink);
         }
         let graph = registry.map(|registry| link(registry, &sources, &mut sink));
         Ok(Self {

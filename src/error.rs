@@ -77,6 +77,8 @@ pub(crate) enum Error {
     Runtime { source: std::io::Error },
     #[error("cannot start an evaluation thread")]
     Thread { source: std::io::Error },
+    #[error("cannot start an evaluation worker process")]
+    Worker { source: std::io::Error },
     #[error("internal error: {message}")]
     Internal { message: String },
 }

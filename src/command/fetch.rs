@@ -29,7 +29,7 @@ pub(crate) fn run(workspace: &Workspace, args: &FetchArgs, out: &mut Output) -> 
     if args.list {
         let (records, latest) = runtime.block_on(async {
             let records = fetch::history(&store).await?;
-            let latest = fetch::latest(&store).await.ok().map(|(record, _)| record);
+            let latest = fetch::latest_record(&store).await?;
             Ok::<_, Error>((records, latest))
         })?;
         let mut text = String::new();
@@ -88,4 +88,33 @@ pub(crate) fn run(workspace: &Workspace, args: &FetchArgs, out: &mut Output) -> 
         None => out.print(&String::from_utf8_lossy(&blob)),
     }
     Ok(ExitStatus::Clean)
+}
+
+/// A `--commit` value: a commit id or a prefix of one, one to 64 hex digits, in lowercase.
+pub(crate) fn commit_prefix(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Err("an empty commit id would match every publication".to_owned());
+    }
+    if value.len() > 64 || !value.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err("a commit id is 1 to 64 hex digits, such as `2aa976d`".to_owned());
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commit_prefix;
+
+    #[test]
+    fn a_commit_prefix_is_hex() {
+        assert_eq!(commit_prefix("2AA976d").as_deref(), Ok("2aa976d"));
+        assert_eq!(
+            commit_prefix(&"f".repeat(64)).as_deref(),
+            Ok(&*"f".repeat(64))
+        );
+        assert!(commit_prefix("").unwrap_err().contains("empty"));
+        assert!(commit_prefix("main").unwrap_err().contains("hex digits"));
+        assert!(commit_prefix(&"f".repeat(65)).is_err());
+        assert!(commit_prefix("2aa976d ").is_err());
+    }
 }

@@ -6,7 +6,7 @@ mod check;
 mod completions;
 mod diff;
 mod explain;
-mod fetch;
+pub(crate) mod fetch;
 mod graph;
 mod new;
 mod publish;
@@ -25,6 +25,13 @@ use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
+    if matches!(cli.command, Command::Evaluate) {
+        return crate::evaluate::serve();
+    }
+    crate::evaluate::use_workers(crate::evaluate::Limits {
+        timeout: cli.eval.eval_timeout,
+        memory_mib: cli.eval.eval_memory,
+    });
     out.set_color(cli.color);
     if let Some(directory) = &cli.directory {
         std::env::set_current_dir(directory).map_err(|source| Error::ChangeDir {
@@ -46,6 +53,7 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
         Command::Completions(args) => completions::run(&args, out),
         Command::Man(args) => completions::man(&args, out),
         Command::Schema(args) => schema::run(&args, out),
+        Command::Evaluate => crate::evaluate::serve(),
     }
 }
 

@@ -49,6 +49,7 @@ pub(crate) fn run(
     };
     let outcome =
         super::runtime()?.block_on(publish(&store, &publication, &Git(revision.repository())))?;
+    let ours = publication.commit;
     if matches!(args.report.format, Format::Human | Format::Concise) {
         let message = match outcome {
             Outcome::Published(record) => format!(
@@ -63,6 +64,14 @@ pub(crate) fn run(
                 "already published: #{} of commit `{}` at `{}` has the same content\n",
                 record.sequence,
                 short(&record.commit),
+                store.url(""),
+            ),
+            Outcome::Superseded(record) => format!(
+                "superseded: commit `{}` is an ancestor of commit `{}`, already published as \
+                 #{} at `{}`; nothing to do\n",
+                short(&ours),
+                short(&record.commit),
+                record.sequence,
                 store.url(""),
             ),
         };

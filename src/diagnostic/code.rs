@@ -20,8 +20,11 @@ use super::Severity;
     EnumMessage,
     EnumString,
     IntoStaticStr,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[strum(serialize_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum Code {
     /// A file where the registry expects none: a `.jsonnet` file outside `teams/`, `projects/`,
     /// `clusters/`, `services/`, `systems/`, `apis/` and the library, or a data file in a kind's
@@ -34,9 +37,11 @@ pub(crate) enum Code {
     DuplicateEntity,
     /// A file that Jsonnet must read is not valid UTF-8. Re-encode it as UTF-8.
     NonUtf8,
-    /// A file or a value is nested deeper than the registry allows (brackets in the source, or
-    /// arrays and objects in an evaluated entity). Deep nesting is never needed in a registry
-    /// and would exhaust the stack; flatten the structure.
+    /// A file or a value is nested deeper than the registry allows: a Jsonnet file whose syntax
+    /// tree is more than 256 levels deep (brackets, operators, `local`s, conditionals, calls),
+    /// an evaluated entity more than 64 levels deep, or a value so deep that evaluating it ran
+    /// out of stack. Deep nesting is never needed in a registry and would exhaust the stack;
+    /// flatten the structure.
     NestingTooDeep,
     /// An `import`, `importstr` or `importbin` reaches outside the registry root and its
     /// library paths: an absolute path, a `..` above the root, or a symbolic link that leads
@@ -45,14 +50,29 @@ pub(crate) enum Code {
     /// An imported file does not exist, relative to the importing file or on a library path.
     /// Check the spelling; the help line names the nearest existing file.
     ImportNotFound,
-    /// The Jsonnet parser rejected a file. The label points at where parsing stopped.
+    /// The Jsonnet parser rejected a file, or the file starts with a UTF-8 byte order mark,
+    /// which Jsonnet does not accept. The label points at where parsing stopped.
     JsonnetSyntax,
     /// Evaluating a file failed: an `error` expression, an assertion, a type error, a missing
     /// field. The trace lists the registry's own frames, innermost first.
     JsonnetEval,
-    /// Evaluation recursed without end (a function calling itself forever, fields that refer
-    /// to each other, a file importing itself). Break the cycle.
+    /// Evaluation recursed without end or too deeply: a function calling itself forever, or
+    /// more than 500 calls deep; fields that refer to each other; a file importing itself.
+    /// Break the cycle, or recurse less deeply.
     JsonnetRecursion,
+    /// Evaluating a file took longer than its deadline (10 seconds; `--eval-timeout SECONDS`
+    /// sets it): a recursion that repeats work, or a comprehension far larger than meant. The
+    /// file is stopped and the rest of the registry is still checked. Make it cheaper.
+    EvaluationTimeout,
+    /// Evaluating a file made its evaluation worker hold more memory than the cap (4096 MiB;
+    /// `--eval-memory MIB` sets it): a value built far larger than meant, such as a huge
+    /// `std.repeat` or `std.range`. The file is stopped and the rest of the registry is still
+    /// checked. Build a smaller value.
+    EvaluationMemory,
+    /// The evaluation worker ended while evaluating a file, for a reason other than a limit:
+    /// it was killed from outside, or the Jsonnet engine failed. The rest of the registry is
+    /// still checked. Run again; if it persists, simplify the file.
+    EvaluationCrash,
     /// An entity or the settings do not match their JSON Schema: a missing or misspelt field,
     /// a value of the wrong type or out of range. Schemas are strict, so an unknown field is
     /// an error rather than silently ignored; free-form data belongs in `annotations`.
@@ -86,8 +106,10 @@ pub(crate) enum Code {
     /// by `lifecycleEnvironments` in the settings.
     LifecycleEnvironment,
     /// Policy: a credential is committed in the registry: a private key, a cloud access key,
-    /// or a token of a forge or chat tool. Every file under the root is scanned. Revoke it, and
-    /// reference secrets through your secret manager instead.
+    /// or a token of a forge or chat tool. Every byte under the root is scanned: every file,
+    /// text or binary, in UTF-8, UTF-16 or UTF-32, file names, and the values the Jsonnet
+    /// computes. It is located (a line and column in UTF-8 text, a byte offset elsewhere) and
+    /// never shown. Revoke it, and reference secrets through your secret manager instead.
     Credential,
     /// A cluster's place in the Argo CD topology cannot work: its `managedBy` names a cluster
     /// that is itself managed by another (an Argo CD runs on the cluster that manages, so

@@ -11,7 +11,9 @@ pub(crate) use code::Code;
 use crate::model::EntityId;
 use crate::source::FileId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Severity {
     Error,
@@ -19,7 +21,7 @@ pub(crate) enum Severity {
 }
 
 /// Where a label points.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Location {
     /// A byte range in a file.
     Span { file: FileId, range: Range<usize> },
@@ -57,7 +59,7 @@ impl Location {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Label {
     pub(crate) location: Location,
     pub(crate) message: String,
@@ -72,8 +74,8 @@ impl Label {
     }
 }
 
-/// One problem in the registry.
-#[derive(Clone, Debug)]
+/// One problem in the registry. It crosses from an evaluation worker as JSON.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Diagnostic {
     pub(crate) code: Code,
     pub(crate) severity: Severity,

@@ -4,6 +4,7 @@
 
 use jrsonnet_evaluator::{Error as JsonnetError, SourceVirtual, Span, error::ErrorKind};
 
+use super::engine::MAX_CALL_DEPTH;
 use super::resolver::ImportFailure;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::source::{FileId, Sources};
@@ -37,7 +38,10 @@ pub(super) fn diagnostic(
     let diagnostic = match (error.error(), import) {
         (_, Some(ImportFailure::Escape { importer, path })) => Diagnostic::error(
             Code::ImportEscape,
-            format!("import `{path}` reaches outside the registry root"),
+            format!(
+                "import `{}` reaches outside the registry root",
+                crate::text::shown(&path, 200)
+            ),
         )
         .primary(
             site(importer, &path, innermost),
@@ -53,31 +57,32 @@ pub(super) fn diagnostic(
             }),
         ) => Diagnostic::error(
             Code::ImportNotFound,
-            format!("cannot find `{path}` to import"),
+            format!("cannot find `{}` to import", crate::text::shown(&path, 200)),
         )
         .primary(
             site(importer, &path, innermost),
             "no such file in the registry",
         )
         .help_opt(suggestion.map(|near| format!("did you mean `{near}`?"))),
-        (_, Some(ImportFailure::TooDeep { file, offset })) => Diagnostic::error(
-            Code::NestingTooDeep,
-            format!(
-                "`{}` is nested too deeply to parse",
-                sources.file(file).path
-            ),
-        )
-        .primary(
-            Location::Span {
-                file,
-                range: offset..offset + 1,
-            },
-            "nested too deeply here",
-        )
-        .secondary(
-            innermost.unwrap_or(Location::File { file }),
-            "imported here",
-        ),
+        (
+            _,
+            Some(ImportFailure::TooDeep {
+                file: deep,
+                range,
+                importer,
+                path,
+            }),
+        ) => super::engine::too_deep(sources, deep, range)
+            .secondary(site(importer, &path, innermost), "imported here"),
+        (
+            _,
+            Some(ImportFailure::ByteOrderMark {
+                file: marked,
+                importer,
+                path,
+            }),
+        ) => super::engine::byte_order_mark(sources, marked)
+            .secondary(site(importer, &path, innermost), "imported here"),
         (ErrorKind::ImportSyntaxError { error: syntax, .. }, None) => {
             let at = location(sources, &syntax.location).unwrap_or(Location::File { file });
             Diagnostic::error(
@@ -86,16 +91,28 @@ pub(super) fn diagnostic(
             )
             .primary(at, syntax.message.clone())
         }
-        (ErrorKind::StackOverflow | ErrorKind::InfiniteRecursionDetected, None) => {
+        (ErrorKind::StackOverflow, None) => Diagnostic::error(
+            Code::JsonnetRecursion,
+            format!(
+                "evaluation went deeper than {MAX_CALL_DEPTH} nested calls: it recursed without \
+                 end or too deeply"
+            ),
+        )
+        .primary(
+            innermost.unwrap_or(Location::File { file }),
+            "recursing here",
+        )
+        .help(format!(
+            "look for a function that always calls itself; a finite recursion must stay within \
+             {MAX_CALL_DEPTH} calls: fold over a list (`std.foldl`) instead"
+        )),
+        (ErrorKind::InfiniteRecursionDetected, None) => {
             Diagnostic::error(Code::JsonnetRecursion, "evaluation recursed without end")
                 .primary(
                     innermost.unwrap_or(Location::File { file }),
                     "recursing here",
                 )
-                .help(
-                    "look for a function that always calls itself, or fields that refer to each \
-                     other",
-                )
+                .help("look for fields that refer to each other, or a file that imports itself")
         }
         (ErrorKind::ImportBadFileUtf8(path), None) => Diagnostic::error(
             Code::NonUtf8,

@@ -1,40 +1,38 @@
 //! Stage 1, evaluate: runs Jsonnet over [`Sources`]. The settings file first (its
-//! `libraryPaths` shape the import path), then one file per entity, in parallel: each worker
-//! thread owns one jrsonnet state, so the library is parsed and evaluated once per worker.
-//! Workers run on large stacks, and sources are pre-scanned for nesting, so no input can abort
-//! the process. Output: an [`Evaluation`]; nothing is written.
+//! `libraryPaths` shape the import path), then one file per entity, in parallel. Evaluation
+//! runs in worker processes ([`pool`]): the binary runs itself once per core, so a file that
+//! overflows the stack, aborts, runs past its deadline or past its memory cap ends one worker
+//! and becomes a diagnostic naming the file, never the end of the run. Every Jsonnet file's
+//! syntax tree is read first ([`syntax`]): its depth is bounded and its imports are checked
+//! even where they are never evaluated. Output: an [`Evaluation`]; nothing is written.
 
 mod convert;
+mod engine;
 mod failure;
 mod imports;
 mod layout;
-mod nesting;
+mod local;
+mod pool;
 mod resolver;
+mod serve;
+mod syntax;
+mod walks;
+mod wire;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use jrsonnet_evaluator::State;
 use serde_json::Value;
 
-use self::convert::{ConvertError, to_json};
 pub(crate) use self::layout::EntityFile;
 use self::layout::Layout;
-use self::nesting::{MAX_SOURCE_NESTING, too_deep};
-use self::resolver::Resolver;
-use crate::diagnostic::{Code, Diagnostic, Location, Sink};
+pub(crate) use self::serve::serve;
+use self::syntax::Walk;
+use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::settings_library_paths;
-use crate::source::{Content, FileId, SETTINGS_FILE, Sources};
+use crate::source::{FileId, SETTINGS_FILE, Sources};
 use crate::{Error, Result};
-
-/// The stack of an evaluation thread. Only touched pages are ever allocated.
-const STACK_SIZE: usize = 512 << 20;
-
-/// How many files one evaluation thread evaluates before it makes way for a fresh one.
-const BATCH: usize = 1024;
-
-/// Jsonnet's call depth limit: deep enough for any real library.
-const MAX_CALL_DEPTH: usize = 500;
 
 /// What evaluation produced.
 #[derive(Debug)]
@@ -45,6 +43,16 @@ pub(crate) struct Evaluation {
     pub(crate) entities: Vec<(EntityFile, String)>,
     /// Entity files that failed to evaluate.
     pub(crate) failed: Vec<EntityFile>,
+    /// Every import resolved while evaluating the entity files: what each may read.
+    pub(crate) imports: Imports,
+}
+
+impl Evaluation {
+    /// What evaluating entity file `file` may have read.
+    #[allow(dead_code)]
+    pub(crate) fn dependencies(&self, file: FileId) -> Dependencies {
+        self.imports.dependencies(file)
+    }
 }
 
 /// The settings file, evaluated alone.
@@ -53,248 +61,377 @@ pub(crate) struct SettingsValue {
     pub(crate) file: FileId,
     /// The value, if it evaluated.
     pub(crate) value: Option<Value>,
+    /// Every import resolved while evaluating it.
+    pub(crate) imports: Imports,
+}
+
+/// Every import resolved in one evaluation run, by importing file. An imported file's value is
+/// shared by every file evaluated after it with the same jrsonnet state, so its imports are
+/// resolved once, for whichever file forced them first: what one file may read is the closure
+/// of its own imports over everyone's. That closure can hold more than the file needed, never
+/// less, and it does not depend on how files were shared out among workers.
+#[derive(Debug, Default)]
+pub(crate) struct Imports {
+    by_importer: BTreeMap<FileId, BTreeSet<(String, Option<FileId>)>>,
+}
+
+impl Imports {
+    fn add(&mut self, resolutions: Vec<Resolution>) {
+        for Resolution {
+            from,
+            path,
+            resolved,
+        } in resolutions
+        {
+            self.by_importer
+                .entry(from)
+                .or_default()
+                .insert((path, resolved));
+        }
+    }
+
+    /// Every file resolved by some import.
+    fn resolved(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.by_importer
+            .values()
+            .flatten()
+            .filter_map(|(_, resolved)| *resolved)
+    }
+
+    /// What evaluating `file` may have read: `file`, the files reached from it through the
+    /// imports resolved, and those resolutions.
+    pub(crate) fn dependencies(&self, file: FileId) -> Dependencies {
+        let mut reads = BTreeSet::from([file]);
+        let mut imports = BTreeSet::new();
+        let mut queue = vec![file];
+        while let Some(from) = queue.pop() {
+            for (path, resolved) in self.by_importer.get(&from).into_iter().flatten() {
+                imports.insert(Resolution {
+                    from,
+                    path: path.clone(),
+                    resolved: *resolved,
+                });
+                if let Some(resolved) = resolved
+                    && reads.insert(*resolved)
+                {
+                    queue.push(*resolved);
+                }
+            }
+        }
+        Dependencies {
+            reads: reads.into_iter().collect(),
+            imports: imports.into_iter().collect(),
+        }
+    }
+}
+
+/// The files one evaluation may have read, and the imports it resolved: a value depends on
+/// nothing else, so it stays the same while these files and resolutions do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Dependencies {
+    /// The evaluated file and every file reached from it, by id.
+    pub(crate) reads: Vec<FileId>,
+    /// Every import resolved on the way, sorted.
+    pub(crate) imports: Vec<Resolution>,
+}
+
+/// One import resolved: `path`, asked by `from`, found as `resolved` (`None`: there was no
+/// such file, or it was refused).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Resolution {
+    pub(crate) from: FileId,
+    pub(crate) path: String,
+    pub(crate) resolved: Option<FileId>,
+}
+
+/// The budget of one file's evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// How long one file may take.
+    pub(crate) timeout: Duration,
+    /// How much memory one worker process may hold, in MiB.
+    pub(crate) memory_mib: u64,
+}
+
+impl Limits {
+    pub(crate) const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+    pub(crate) const DEFAULT_MEMORY_MIB: u64 = 4096;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(Self::DEFAULT_TIMEOUT_SECONDS),
+            memory_mib: Self::DEFAULT_MEMORY_MIB,
+        }
+    }
+}
+
+/// How this process evaluates: set once by the command line; unset, as in unit tests, files
+/// are evaluated on threads of this process.
+static WORKERS: OnceLock<Limits> = OnceLock::new();
+
+/// Evaluates in worker processes, within `limits`, from now on.
+pub(crate) fn use_workers(limits: Limits) {
+    let _ = WORKERS.set(limits);
+}
+
+/// One piece of work for an evaluator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Job {
+    /// Evaluate an entity file or the settings.
+    Evaluate(FileId),
+    /// Only read a Jsonnet file's syntax tree: its depth and its imports.
+    Walk(FileId),
+}
+
+impl Job {
+    pub(crate) fn file(self) -> FileId {
+        match self {
+            Self::Evaluate(file) | Self::Walk(file) => file,
+        }
+    }
+}
+
+/// What a job ended with.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The value, as compact JSON.
+    Value(String),
+    Failed(Box<Diagnostic>),
+    /// A walk, and the problem it found.
+    Walked(Option<Box<Diagnostic>>),
+}
+
+/// A finished job.
+#[derive(Debug)]
+pub(crate) struct Done {
+    pub(crate) outcome: Outcome,
+    /// The imports it resolved.
+    pub(crate) resolutions: Vec<Resolution>,
+}
+
+/// Runs jobs, in this process or in workers.
+enum Runner {
+    Local(local::Local),
+    Workers(pool::Pool),
+}
+
+impl Runner {
+    fn new(sources: &Arc<Sources>) -> Self {
+        match WORKERS.get() {
+            Some(limits) => Self::Workers(pool::Pool::new(Arc::clone(sources), *limits)),
+            None => Self::Local(local::Local::new(Arc::clone(sources))),
+        }
+    }
+
+    /// Runs `jobs`; what each ended with, in the order given.
+    fn run(&mut self, library_paths: &[String], jobs: &[Job]) -> Result<Vec<Done>> {
+        match self {
+            Self::Local(local) => local.run(library_paths, jobs),
+            Self::Workers(pool) => pool.run(library_paths, jobs),
+        }
+    }
+
+    /// Every syntax tree read so far, by file.
+    fn walked(&self) -> HashMap<FileId, Walk> {
+        match self {
+            Self::Local(local) => local.walked(),
+            Self::Workers(pool) => pool.walked(),
+        }
+    }
 }
 
 /// Evaluates the settings file alone: it is evaluated first, with the default library paths,
 /// because its `libraryPaths` shape the import path of every other file.
 pub(crate) fn settings(sources: &Arc<Sources>, sink: &mut Sink) -> Result<SettingsValue> {
+    settings_with(&mut Runner::new(sources), sources, sink)
+}
+
+fn settings_with(runner: &mut Runner, sources: &Sources, sink: &mut Sink) -> Result<SettingsValue> {
     let file = sources.get(SETTINGS_FILE).ok_or_else(|| Error::Internal {
         message: "the settings file vanished".to_owned(),
     })?;
-    let mut values = run(
-        sources,
+    let ran = runner.run(
         &crate::model::default_library_paths(),
-        &[file],
-        sink,
+        &[Job::Evaluate(file)],
     )?;
-    let value = values
-        .pop()
-        .flatten()
-        .and_then(|json| serde_json::from_str(&json).ok());
-    Ok(SettingsValue { file, value })
+    let mut value = None;
+    let mut imports = Imports::default();
+    for done in ran {
+        imports.add(done.resolutions);
+        match done.outcome {
+            Outcome::Value(json) => value = serde_json::from_str(&json).ok(),
+            Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
+                sink.push(*diagnostic);
+            }
+            Outcome::Walked(None) => {}
+        }
+    }
+    Ok(SettingsValue {
+        file,
+        value,
+        imports,
+    })
 }
 
-/// Evaluates the settings and every entity file of `sources`.
+/// Evaluates the settings and every entity file of `sources`, and reads the syntax tree of
+/// every other Jsonnet file for its depth and imports.
 pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evaluation> {
-    let settings = self::settings(sources, sink)?;
+    let mut runner = Runner::new(sources);
+    let settings = settings_with(&mut runner, sources, sink)?;
     let library_paths = settings
         .value
         .as_ref()
         .and_then(settings_library_paths)
         .unwrap_or_else(crate::model::default_library_paths);
-    imports::check(sources, &library_paths, sink);
     let layout = Layout::new(sources, &library_paths, sink);
-    let files: Vec<FileId> = layout.entities.iter().map(|entity| entity.file).collect();
-    let values = run(sources, &library_paths, &files, sink)?;
-    let mut entities = Vec::with_capacity(values.len());
+    let entity_files: HashSet<FileId> = layout.entities.iter().map(|entity| entity.file).collect();
+    let mut jobs: Vec<Job> = layout
+        .entities
+        .iter()
+        .map(|entity| Job::Evaluate(entity.file))
+        .collect();
+    jobs.extend(
+        sources
+            .iter()
+            .filter(|(file, source)| {
+                imports::is_jsonnet(&source.path)
+                    && !entity_files.contains(file)
+                    && sources.text(*file).is_some()
+            })
+            .map(|(file, _)| Job::Walk(file)),
+    );
+    let ran = runner.run(&library_paths, &jobs)?;
+    imports::check(sources, &library_paths, &runner.walked(), sink);
+    let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();
-    for (entity, value) in layout.entities.into_iter().zip(values) {
-        match value {
-            Some(value) => entities.push((entity, value)),
-            None => failed.push(entity),
+    let mut imports = Imports::default();
+    let evaluated = layout.entities.len();
+    let mut done = ran.into_iter();
+    for entity in layout.entities {
+        let Some(Done {
+            outcome,
+            resolutions,
+        }) = done.next()
+        else {
+            break;
+        };
+        imports.add(resolutions);
+        match outcome {
+            Outcome::Value(json) => entities.push((entity, json)),
+            Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
+                sink.push(*diagnostic);
+                failed.push(entity);
+            }
+            Outcome::Walked(None) => failed.push(entity),
+        }
+    }
+    // A file too deep to import is reported where it is imported; a walk of it only repeats
+    // that.
+    let imported: HashSet<FileId> = imports
+        .resolved()
+        .chain(settings.imports.resolved())
+        .collect();
+    for (job, rest) in jobs[evaluated..].iter().zip(done) {
+        if let Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) = rest.outcome
+            && !imported.contains(&job.file())
+        {
+            sink.push(*diagnostic);
         }
     }
     Ok(Evaluation {
         settings,
         entities,
         failed,
+        imports,
     })
 }
 
-type Outcome = Result<String, Box<Diagnostic>>;
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
 
-/// Evaluates `files` on worker threads; results come back in the order of `files`.
-fn run(
-    sources: &Arc<Sources>,
-    library_paths: &[String],
-    files: &[FileId],
-    sink: &mut Sink,
-) -> Result<Vec<Option<String>>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(files.len().div_ceil(16))
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
-    // Each lane evaluates batches, each batch on a fresh thread with a fresh state: the
-    // cyclic garbage Jsonnet values leave behind is freed when a batch's thread ends, so
-    // memory stays flat however large the registry.
-    let batch = || -> Result<Vec<(usize, Outcome)>> {
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("evaluate".to_owned())
-                .stack_size(STACK_SIZE)
-                .spawn_scoped(scope, || {
-                    let worker = Worker::new(Arc::clone(sources), library_paths.to_vec());
-                    let mut done = Vec::new();
-                    for _ in 0..BATCH {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&file) = files.get(index) else { break };
-                        done.push((index, worker.evaluate(file)));
-                    }
-                    done
-                })
-                .map_err(|source| Error::Thread { source })?
-                .join()
-                .map_err(|_| Error::Internal {
-                    message: "an evaluation thread panicked".to_owned(),
-                })
-        })
-    };
-    let lane = || -> Result<Vec<(usize, Outcome)>> {
-        let mut done = Vec::new();
-        while next.load(Ordering::Relaxed) < files.len() {
-            done.extend(batch()?);
-        }
-        Ok(done)
-    };
-    let lanes: Vec<Result<Vec<(usize, Outcome)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(lane)).collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(Error::Internal {
-                        message: "an evaluation thread panicked".to_owned(),
-                    })
-                })
-            })
-            .collect()
-    });
-    for lane in lanes {
-        for (index, outcome) in lane? {
-            outcomes[index] = Some(outcome);
-        }
-    }
-    let values = outcomes
-        .into_iter()
-        .map(|outcome| match outcome {
-            Some(Ok(value)) => Some(value),
-            Some(Err(diagnostic)) => {
-                sink.push(*diagnostic);
-                None
-            }
-            None => None,
-        })
-        .collect();
-    Ok(values)
-}
+    use super::{Dependencies, Resolution, evaluate};
+    use crate::diagnostic::{Code, Sink};
+    use crate::source::{Content, SourceFile, Sources};
 
-/// One thread's evaluator.
-struct Worker {
-    sources: Arc<Sources>,
-    state: State,
-}
-
-impl Worker {
-    fn new(sources: Arc<Sources>, library_paths: Vec<String>) -> Self {
-        jrsonnet_evaluator::stack::set_stack_depth_limit(MAX_CALL_DEPTH);
-        let mut builder = State::builder();
-        builder
-            .import_resolver(Resolver::new(Arc::clone(&sources), library_paths))
-            .context_initializer(jrsonnet_stdlib::ContextInitializer::new(
-                jrsonnet_evaluator::trace::PathResolver::Relative(std::path::PathBuf::new()),
-            ));
-        Self {
-            sources,
-            state: builder.build(),
-        }
+    fn sources(files: &[(&str, &str)]) -> Arc<Sources> {
+        Arc::new(Sources::new(
+            "registry".to_owned(),
+            files
+                .iter()
+                .map(|(path, text)| SourceFile {
+                    path: (*path).to_owned(),
+                    content: Content::Text(Arc::from(*text)),
+                })
+                .collect(),
+        ))
     }
 
-    fn resolver(&self) -> &Resolver {
-        let resolver: &dyn std::any::Any = self.state.import_resolver();
-        resolver
-            .downcast_ref::<Resolver>()
-            .expect("the state was built with this resolver")
-    }
-
-    fn evaluate(&self, file: FileId) -> Outcome {
-        let source = self.sources.file(file);
-        let text = match &source.content {
-            Content::Text(text) => text,
-            Content::Binary(bytes) => {
-                let valid =
-                    std::str::from_utf8(bytes).map_or_else(|error| error.valid_up_to(), |_| 0);
-                return Err(Box::new(
-                    Diagnostic::error(
-                        Code::NonUtf8,
-                        format!("`{}` is not valid UTF-8", source.path),
-                    )
-                    .primary(
-                        Location::File { file },
-                        format!("invalid byte at offset {valid}"),
-                    )
-                    .help("save the file as UTF-8"),
-                ));
-            }
-            Content::Escape { target } => {
-                return Err(Box::new(
-                    Diagnostic::error(
-                        Code::ImportEscape,
-                        format!("`{}` links outside the registry root", source.path),
-                    )
-                    .primary(Location::File { file }, format!("links to `{target}`"))
-                    .help("keep entity files inside the registry root"),
-                ));
-            }
-            Content::Unread(unread) => {
-                return Err(Box::new(layout::unreadable(file, &source.path, unread)));
-            }
-        };
-        if let Some(offset) = too_deep(text, MAX_SOURCE_NESTING) {
-            return Err(Box::new(
-                Diagnostic::error(
-                    Code::NestingTooDeep,
-                    format!("`{}` is nested too deeply to parse", source.path),
-                )
-                .primary(
-                    Location::Span {
-                        file,
-                        range: offset..offset + 1,
+    /// What each entity file may read, including the imports of a library that a file
+    /// evaluated before it, with the same state, made jrsonnet resolve.
+    #[test]
+    fn records_what_each_entity_read() {
+        let sources = sources(&[
+            ("registry.jsonnet", "{ org: 'acme', repo: 'https://x' }"),
+            (
+                "lib/a.libsonnet",
+                "{ b: import 'b.libsonnet', c: importstr 'c.txt' }",
+            ),
+            ("lib/b.libsonnet", "{ x: 1 }"),
+            ("lib/c.txt", "text"),
+            (
+                "services/api.jsonnet",
+                "(import 'a.libsonnet') + { m:: import 'missing.libsonnet' }",
+            ),
+            ("services/web.jsonnet", "import 'a.libsonnet'"),
+        ]);
+        let mut sink = Sink::default();
+        let evaluation = evaluate(&sources, &mut sink).unwrap();
+        let id = |path| sources.get(path).unwrap();
+        let api = id("services/api.jsonnet");
+        assert_eq!(
+            evaluation.dependencies(api),
+            Dependencies {
+                reads: vec![
+                    id("lib/a.libsonnet"),
+                    id("lib/b.libsonnet"),
+                    id("lib/c.txt"),
+                    api
+                ],
+                imports: vec![
+                    Resolution {
+                        from: id("lib/a.libsonnet"),
+                        path: "b.libsonnet".to_owned(),
+                        resolved: Some(id("lib/b.libsonnet")),
                     },
-                    format!("more than {MAX_SOURCE_NESTING} levels deep here"),
-                ),
-            ));
-        }
-        let resolver = self.resolver();
-        resolver.reset();
-        let _entered = self.state.enter();
-        let value = self
-            .state
-            .prepare_snippet(source.path.as_str(), &**text)
-            .and_then(|prepared| self.state.evaluate_prepared_snippet(&prepared));
-        let converted = value
-            .map_err(ConvertError::Jsonnet)
-            .and_then(|value| to_json(&value));
-        converted.map_err(|error| {
-            Box::new(match error {
-                ConvertError::Jsonnet(error) => {
-                    failure::diagnostic(&self.sources, file, &error, resolver.failure())
-                }
-                ConvertError::TooDeep { pointer } => Diagnostic::error(
-                    Code::NestingTooDeep,
-                    format!(
-                        "`{}` evaluates to a value nested more than {} levels deep",
-                        source.path,
-                        convert::MAX_VALUE_NESTING
-                    ),
-                )
-                .primary(Location::File { file }, "evaluated from here")
-                .note(format!("at {pointer}")),
-                ConvertError::Function { pointer } => Diagnostic::error(
-                    Code::SchemaViolation,
-                    format!(
-                        "`{}` evaluates to a function where data is expected",
-                        source.path
-                    ),
-                )
-                .primary(Location::File { file }, "evaluated from here")
-                .note(format!(
-                    "at {}",
-                    if pointer.is_empty() { "/" } else { &pointer }
-                ))
-                .help("call the function, or remove it from the output with `::` (a hidden field)"),
-            })
-        })
+                    Resolution {
+                        from: id("lib/a.libsonnet"),
+                        path: "c.txt".to_owned(),
+                        resolved: Some(id("lib/c.txt")),
+                    },
+                    Resolution {
+                        from: api,
+                        path: "a.libsonnet".to_owned(),
+                        resolved: Some(id("lib/a.libsonnet")),
+                    },
+                ],
+            }
+        );
+        let web = id("services/web.jsonnet");
+        let dependencies = evaluation.dependencies(web);
+        assert_eq!(
+            dependencies.reads,
+            vec![
+                id("lib/a.libsonnet"),
+                id("lib/b.libsonnet"),
+                id("lib/c.txt"),
+                web
+            ]
+        );
+        assert_eq!(dependencies.imports.len(), 3);
+        let codes: Vec<Code> = sink.into_sorted().iter().map(|d| d.code).collect();
+        assert!(codes.is_empty(), "{codes:?}");
     }
 }

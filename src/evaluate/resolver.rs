@@ -1,9 +1,12 @@
 //! The import resolver: every `import` is answered from [`Sources`] alone. A path is resolved
 //! lexically, first next to the importing file, then on each library path; one that is
 //! absolute, climbs above the root, or crosses a symbolic link leading out is refused and
-//! nothing is read.
+//! nothing is read. A file imported as Jsonnet is read through [`syntax::walk`] first and
+//! refused when it nests too deeply, before jrsonnet parses it. Every resolution is recorded,
+//! so what each entity file may read can be told.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::Arc;
 
 use jrsonnet_evaluator::{
@@ -12,7 +15,9 @@ use jrsonnet_evaluator::{
 };
 use jrsonnet_gcmodule::Acyclic;
 
-use super::nesting::{MAX_SOURCE_NESTING, too_deep};
+use super::Resolution;
+use super::syntax::{Import, Verdict};
+use super::walks::Walks;
 use crate::diagnostic::suggest;
 use crate::source::{Content, FileId, Sources, normalize};
 
@@ -28,40 +33,67 @@ pub(super) enum ImportFailure {
         path: String,
         suggestion: Option<String>,
     },
+    /// `file`, imported as `path` by `importer`, nests too deeply.
     TooDeep {
         file: FileId,
-        offset: usize,
+        range: Option<Range<usize>>,
+        importer: Option<FileId>,
+        path: String,
+    },
+    /// `file`, imported as `path` by `importer`, starts with a byte order mark.
+    ByteOrderMark {
+        file: FileId,
+        importer: Option<FileId>,
+        path: String,
     },
 }
 
 #[derive(Default)]
 struct Log {
     failure: Option<ImportFailure>,
+    /// The resolutions made since the last reset.
+    made: Vec<Resolution>,
 }
 
 #[derive(Acyclic)]
 pub(super) struct Resolver {
     sources: Arc<Sources>,
     library_paths: Vec<String>,
+    walks: Arc<Walks>,
     log: RefCell<Log>,
 }
 
 impl Resolver {
-    pub(super) fn new(sources: Arc<Sources>, library_paths: Vec<String>) -> Self {
+    pub(super) fn new(
+        sources: Arc<Sources>,
+        library_paths: Vec<String>,
+        walks: Arc<Walks>,
+    ) -> Self {
         Self {
             sources,
             library_paths,
+            walks,
             log: RefCell::default(),
         }
     }
 
-    /// Forgets the last failure, before evaluating another file.
+    /// Forgets the last failure and the resolutions made, before evaluating another file.
     pub(super) fn reset(&self) {
-        self.log.borrow_mut().failure = None;
+        let mut log = self.log.borrow_mut();
+        log.failure = None;
+        log.made.clear();
     }
 
     pub(super) fn failure(&self) -> Option<ImportFailure> {
         self.log.borrow().failure.clone()
+    }
+
+    /// The resolutions made since the last reset. jrsonnet keeps an imported file's value for
+    /// the files evaluated after it with the same state, so an import resolved for an earlier
+    /// file is not resolved again: only the resolutions of all files together tell what each
+    /// may read.
+    pub(super) fn take_resolutions(&self) -> Vec<Resolution> {
+        std::mem::take(&mut self.log.borrow_mut().made)
     }
 
     fn fail(&self, failure: ImportFailure, message: String) -> jrsonnet_evaluator::Error {
@@ -69,10 +101,69 @@ impl Resolver {
         ErrorKind::RuntimeError(message.into()).into()
     }
 
+    fn record(&self, from: Option<FileId>, path: &str, resolved: Option<FileId>) {
+        if let Some(from) = from {
+            self.log.borrow_mut().made.push(Resolution {
+                from,
+                path: path.to_owned(),
+                resolved,
+            });
+        }
+    }
+
     /// The importing file's path, or `""` at the root.
     fn importer(from: &SourcePath) -> &str {
         from.downcast_ref::<SourceVirtual>()
             .map_or("", |virtual_path| virtual_path.0.as_str())
+    }
+
+    /// Whether `importer` may import `path` as Jsonnet: its tree has an `import` of it, or
+    /// its tree is unknown.
+    fn imports_code(&self, importer: Option<FileId>, path: &str) -> bool {
+        let Some(importer) = importer else {
+            return true;
+        };
+        self.walks.known(importer).is_none_or(|walk| {
+            walk.verdict != Verdict::Fine
+                || walk
+                    .imports
+                    .iter()
+                    .any(|import| import.kind == Import::Code && import.path == path)
+        })
+    }
+
+    /// Refuses `file`, about to be parsed as Jsonnet, when its syntax tree is out of bounds.
+    fn guard(
+        &self,
+        file: FileId,
+        importer: Option<FileId>,
+        wanted: &str,
+    ) -> Result<(), jrsonnet_evaluator::Error> {
+        if self.sources.text(file).is_none() {
+            return Ok(());
+        }
+        let walk = self.walks.get(&self.sources, file);
+        let path = &self.sources.file(file).path;
+        match &walk.verdict {
+            Verdict::Fine | Verdict::Unparsed => Ok(()),
+            Verdict::TooDeep { range } => Err(self.fail(
+                ImportFailure::TooDeep {
+                    file,
+                    range: range.clone(),
+                    importer,
+                    path: wanted.to_owned(),
+                },
+                format!("`{path}` is nested too deeply"),
+            )),
+            Verdict::ByteOrderMark => Err(self.fail(
+                ImportFailure::ByteOrderMark {
+                    file,
+                    importer,
+                    path: wanted.to_owned(),
+                },
+                format!("`{path}` starts with a byte order mark"),
+            )),
+        }
     }
 
     fn suggestion(&self, directory: &str, wanted: &str) -> Option<String> {
@@ -118,6 +209,7 @@ impl ImportResolver for Resolver {
             .map_or("", |(directory, _)| directory);
         let importer_file = self.sources.get(importer);
         let escape = |this: &Self| {
+            this.record(importer_file, &wanted, None);
             this.fail(
                 ImportFailure::Escape {
                     importer: importer_file,
@@ -136,12 +228,17 @@ impl ImportResolver for Resolver {
             if crosses_escape(&self.sources, &candidate) {
                 return Err(escape(self));
             }
-            if self.sources.get(&candidate).is_some() {
+            if let Some(file) = self.sources.get(&candidate) {
+                self.record(importer_file, &wanted, Some(file));
+                if self.imports_code(importer_file, &wanted) {
+                    self.guard(file, importer_file, &wanted)?;
+                }
                 return Ok(SourcePath::new(SourceVirtual(IStr::from(
                     candidate.as_str(),
                 ))));
             }
         }
+        self.record(importer_file, &wanted, None);
         let suggestion = self.suggestion(directory, &wanted);
         Err(self.fail(
             ImportFailure::NotFound {
@@ -159,17 +256,7 @@ impl ImportResolver for Resolver {
             return Err(ErrorKind::ResolvedFileNotFound(resolved.clone()).into());
         };
         match &self.sources.file(file).content {
-            Content::Text(text) => {
-                if is_jsonnet(path)
-                    && let Some(offset) = too_deep(text, MAX_SOURCE_NESTING)
-                {
-                    return Err(self.fail(
-                        ImportFailure::TooDeep { file, offset },
-                        format!("`{path}` is nested too deeply"),
-                    ));
-                }
-                Ok(text.as_bytes().to_vec())
-            }
+            Content::Text(text) => Ok(text.as_bytes().to_vec()),
             Content::Binary(bytes) => Ok(bytes.to_vec()),
             Content::Escape { .. } => Err(self.fail(
                 ImportFailure::Escape {
@@ -184,13 +271,6 @@ impl ImportResolver for Resolver {
             .into()),
         }
     }
-}
-
-fn is_jsonnet(path: &str) -> bool {
-    let extension = path.rsplit_once('.').map_or("", |(_, extension)| extension);
-    ["jsonnet", "libsonnet", "json"]
-        .iter()
-        .any(|known| extension.eq_ignore_ascii_case(known))
 }
 
 /// Where an import of `wanted` from a file in `directory` may be, in the order they are tried:

@@ -77,6 +77,18 @@ const EXAMPLES: &[(&str, &str)] = &[
         "generated-stale",
         include_str!("examples/generated-stale.txt"),
     ),
+    (
+        "evaluation-crash",
+        include_str!("examples/evaluation-crash.txt"),
+    ),
+    (
+        "evaluation-memory",
+        include_str!("examples/evaluation-memory.txt"),
+    ),
+    (
+        "evaluation-timeout",
+        include_str!("examples/evaluation-timeout.txt"),
+    ),
     ("import-escape", include_str!("examples/import-escape.txt")),
     (
         "import-not-found",

@@ -3,7 +3,9 @@ use std::fmt;
 use super::Kind;
 
 /// An entity's identity: its kind and its name (the file stem).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) struct EntityId {
     pub(crate) kind: Kind,
     pub(crate) name: String,

@@ -14,6 +14,7 @@ use strum::{Display, EnumIter, EnumString, IntoEnumIterator};
     EnumIter,
     EnumString,
     serde::Serialize,
+    serde::Deserialize,
 )]
 #[strum(serialize_all = "lowercase")]
 #[serde(rename_all = "lowercase")]

@@ -64,7 +64,7 @@ pub(crate) fn references(kind: Kind, value: &Value) -> Vec<Reference> {
                 Relation::Escalation,
             );
         }
-        Kind::Project => add(Kind::Team, "/owner".to_owned(), Relation::Owner),
+        Kind::Project | Kind::System => add(Kind::Team, "/owner".to_owned(), Relation::Owner),
         Kind::Cluster => add(Kind::Project, "/project".to_owned(), Relation::Project),
         Kind::Service => {
             add(Kind::Team, "/owner".to_owned(), Relation::Owner);
@@ -98,7 +98,6 @@ pub(crate) fn references(kind: Kind, value: &Value) -> Vec<Reference> {
                 );
             }
         }
-        Kind::System => add(Kind::Team, "/owner".to_owned(), Relation::Owner),
         Kind::Api => {
             add(Kind::Team, "/owner".to_owned(), Relation::Owner);
             add(Kind::System, "/system".to_owned(), Relation::System);
@@ -143,6 +142,20 @@ mod tests {
             .map(|(target, pointer, relation)| (target.to_owned(), pointer.to_owned(), relation))
             .collect();
         assert_eq!(found, expected);
+        let api: Vec<(String, Relation)> = references(
+            Kind::Api,
+            &json!({ "owner": "payments", "system": "checkout" }),
+        )
+        .into_iter()
+        .map(|reference| (reference.target.to_string(), reference.relation))
+        .collect();
+        assert_eq!(
+            api,
+            [
+                ("team/payments".to_owned(), Relation::Owner),
+                ("system/checkout".to_owned(), Relation::System),
+            ]
+        );
         assert!(references(Kind::Team, &json!({ "onCall": "x" })).is_empty());
         assert!(references(Kind::Cluster, &json!([])).is_empty());
     }

@@ -28,8 +28,18 @@ pub(crate) const SETTINGS_FILE: &str = "registry.jsonnet";
 pub(crate) const MAX_FILE_SIZE: u64 = 16 << 20;
 
 /// An index into [`Sources`]; ordered as the files' paths are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub(crate) struct FileId(u32);
+
+impl FileId {
+    /// The index, as [`Sources::id`] takes it back.
+    pub(crate) fn index(self) -> u32 {
+        self.0
+    }
+}
 
 /// What a file under the root holds.
 #[derive(Clone, Debug)]
@@ -113,6 +123,11 @@ impl Sources {
             by_path,
             line_indexes,
         }
+    }
+
+    /// The file at `index`, if there is one.
+    pub(crate) fn id(&self, index: u32) -> Option<FileId> {
+        (usize::try_from(index).ok()? < self.files.len()).then_some(FileId(index))
     }
 
     pub(crate) fn get(&self, path: &str) -> Option<FileId> {

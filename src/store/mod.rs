@@ -1,13 +1,15 @@
 //! Object storage for publications: `registry publish` writes there and `registry fetch`
 //! reads. [`Store`] opens a target URL (`file://`, `s3://`, `gs://`, `az://`) with
 //! `object_store`, configured from the environment as `object_store` reads it, and maps the
-//! store's failures to plain messages. [`layout`] names the keys and documents, [`probe`]
-//! proves a store's conditional writes, [`publish`] and [`fetch`] are the two operations.
+//! store's failures to plain messages; every read is bounded. [`layout`] names the keys and
+//! documents, [`verify`] checks what a store holds before it is believed, [`probe`] proves a
+//! store's conditional writes, [`publish`] and [`fetch`] are the two operations.
 
 pub(crate) mod fetch;
 pub(crate) mod layout;
 mod probe;
 pub(crate) mod publish;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,11 +17,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::TryStreamExt as _;
+use futures::stream::BoxStream;
 use object_store::path::Path as Key;
 use object_store::{
-    BackoffConfig, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
-    UpdateVersion,
+    BackoffConfig, GetResultPayload, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions,
+    PutPayload, RetryConfig, UpdateVersion,
 };
+use sha2::{Digest as _, Sha256};
 
 use crate::workspace::StoreTarget;
 use crate::{Error, Result};
@@ -34,6 +38,15 @@ pub(crate) struct Store {
     local: Option<PathBuf>,
     /// How long transient failures are retried.
     retry_for: Duration,
+}
+
+/// An object read with a bound on its size.
+pub(crate) struct Object {
+    /// Its bytes; `None` when it is larger than the bound, and was not read.
+    pub(crate) bytes: Option<Bytes>,
+    /// Its size, or at least how much of it was seen before the bound stopped the read.
+    pub(crate) size: u64,
+    pub(crate) version: UpdateVersion,
 }
 
 /// Whether a command writes to the store: only then is a missing local directory created.
@@ -190,18 +203,108 @@ impl Store {
         }
     }
 
-    /// Reads `key`: its bytes and version, `None` when there is no such object.
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<(Bytes, UpdateVersion)>> {
+    /// Reads `key`, if it is at most `limit` bytes: its bytes and version; `None` when there
+    /// is no such object. What is read is bounded whatever the store says of the size.
+    pub(crate) async fn get(&self, key: &str, limit: u64) -> Result<Option<Object>> {
+        self.reading(key, async |result: object_store::GetResult| {
+            let version = UpdateVersion {
+                e_tag: result.meta.e_tag.clone(),
+                version: result.meta.version.clone(),
+            };
+            let size = result.meta.size;
+            if size > limit {
+                return Ok(Object {
+                    bytes: None,
+                    size,
+                    version,
+                });
+            }
+            let bytes = if matches!(result.payload, GetResultPayload::Stream(_)) {
+                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                let read = bounded(result.into_stream(), limit, |chunk| {
+                    bytes.extend_from_slice(chunk);
+                })
+                .await?;
+                if let Err(size) = read {
+                    return Ok(Object {
+                        bytes: None,
+                        size,
+                        version,
+                    });
+                }
+                Bytes::from(bytes)
+            } else {
+                // A local file: exactly the size its metadata gave is read.
+                result.bytes().await?
+            };
+            Ok(Object {
+                size: bytes.len() as u64,
+                bytes: Some(bytes),
+                version,
+            })
+        })
+        .await
+    }
+
+    /// Reads `key`, which may be at most `limit` bytes: a larger object is corrupt.
+    pub(crate) async fn read(&self, key: &str, limit: u64) -> Result<Option<Bytes>> {
+        match self.get(key, limit).await? {
+            None => Ok(None),
+            Some(Object {
+                bytes: Some(bytes), ..
+            }) => Ok(Some(bytes)),
+            Some(Object { size, .. }) => Err(self.too_large(key, size, limit)),
+        }
+    }
+
+    /// The SHA-256 and size of `key`, which may be at most `limit` bytes, read as a stream and
+    /// never held whole.
+    pub(crate) async fn digest(&self, key: &str, limit: u64) -> Result<Option<(String, u64)>> {
+        let read = self
+            .reading(key, async |result: object_store::GetResult| {
+                let size = result.meta.size;
+                if size > limit {
+                    return Ok(Err(size));
+                }
+                let mut hasher = Sha256::new();
+                let size = match bounded(result.into_stream(), limit, |chunk| {
+                    hasher.update(chunk);
+                })
+                .await?
+                {
+                    Ok(size) => size,
+                    Err(size) => return Ok(Err(size)),
+                };
+                Ok(Ok((layout::hex(&hasher.finalize()), size)))
+            })
+            .await?;
+        match read {
+            None => Ok(None),
+            Some(Ok(digest)) => Ok(Some(digest)),
+            Some(Err(size)) => Err(self.too_large(key, size, limit)),
+        }
+    }
+
+    fn too_large(&self, key: &str, size: u64, limit: u64) -> Error {
+        Error::Corrupt {
+            url: self.url(key),
+            message: format!(
+                "it is at least {size} bytes, more than the {} it may be",
+                layout::size(limit)
+            ),
+        }
+    }
+
+    /// Runs `body` on the response to a read of `key`, retried as [`Self::retrying`] does;
+    /// `None` when there is no such object.
+    async fn reading<T>(
+        &self,
+        key: &str,
+        body: impl AsyncFn(object_store::GetResult) -> Result<T, object_store::Error>,
+    ) -> Result<Option<T>> {
         let path = self.key(key);
         let read = self
-            .retrying(async || {
-                let result = self.inner.get(&path).await?;
-                let version = UpdateVersion {
-                    e_tag: result.meta.e_tag.clone(),
-                    version: result.meta.version.clone(),
-                };
-                Ok((result.bytes().await?, version))
-            })
+            .retrying(async || body(self.inner.get(&path).await?).await)
             .await;
         match read {
             Ok(read) => Ok(Some(read)),
@@ -303,6 +406,25 @@ impl Store {
     }
 }
 
+/// Hands each chunk of `stream` to `take`, until it ends (then how many bytes came) or more
+/// than `limit` bytes have come (then how many, as an error): a store that sends more than it
+/// announced is still read no further.
+async fn bounded(
+    mut stream: BoxStream<'static, Result<Bytes, object_store::Error>>,
+    limit: u64,
+    mut take: impl FnMut(&[u8]),
+) -> Result<Result<u64, u64>, object_store::Error> {
+    let mut size = 0_u64;
+    while let Some(chunk) = stream.try_next().await? {
+        size += chunk.len() as u64;
+        if size > limit {
+            return Ok(Err(size));
+        }
+        take(&chunk);
+    }
+    Ok(Ok(size))
+}
+
 /// Whether `error` is a transport failure: the connection, not the store, said no.
 fn transport(error: &object_store::Error) -> bool {
     let mut source = std::error::Error::source(error);
@@ -366,5 +488,197 @@ impl Problem {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Access, Problem, Store, transport};
+    use crate::Error;
+    use crate::store::layout::sha256;
+    use crate::workspace::StoreTarget;
+
+    fn error(kind: &str, text: &str) -> object_store::Error {
+        let (path, source) = ("k".to_owned(), text.to_owned().into());
+        match kind {
+            "denied" => object_store::Error::PermissionDenied { path, source },
+            "unauthenticated" => object_store::Error::Unauthenticated { path, source },
+            "missing" => object_store::Error::NotFound { path, source },
+            _ => object_store::Error::Generic {
+                store: "S3",
+                source,
+            },
+        }
+    }
+
+    #[test]
+    fn a_stream_is_read_no_further_than_its_bound() {
+        use bytes::Bytes;
+        use futures::StreamExt as _;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let read = |limit: u64, cut: bool| {
+            let mut chunks = vec![
+                Ok(Bytes::from_static(b"abc")),
+                Ok(Bytes::from_static(b"de")),
+            ];
+            if cut {
+                chunks.insert(1, Err(error("other", "cut off")));
+            }
+            let mut taken = Vec::new();
+            let result = runtime.block_on(super::bounded(
+                futures::stream::iter(chunks).boxed(),
+                limit,
+                |chunk| taken.extend_from_slice(chunk),
+            ));
+            (result.map_err(|error| error.to_string()), taken)
+        };
+        assert_eq!(read(5, false), (Ok(Ok(5)), b"abcde".to_vec()));
+        assert_eq!(read(4, false), (Ok(Err(5)), b"abc".to_vec()));
+        assert_eq!(read(2, false), (Ok(Err(3)), Vec::new()));
+        let (result, taken) = read(5, true);
+        assert!(result.unwrap_err().contains("cut off"));
+        assert_eq!(taken, b"abc");
+    }
+
+    #[test]
+    fn store_failures_are_told_apart() {
+        let of = |kind: &str, text: &str| Problem::of(&error(kind, text));
+        assert_eq!(
+            of("denied", "SignatureDoesNotMatch"),
+            Some(Problem::Credentials)
+        );
+        assert_eq!(
+            of("denied", "<Code>InvalidAccessKeyId</Code>"),
+            Some(Problem::Credentials)
+        );
+        assert_eq!(of("denied", "AccessDenied"), Some(Problem::Permission));
+        assert_eq!(of("unauthenticated", ""), Some(Problem::Credentials));
+        for text in [
+            "NoSuchBucket",
+            "ContainerNotFound",
+            "the bucket does not exist",
+        ] {
+            assert_eq!(of("missing", text), Some(Problem::NoBucket), "{text}");
+            assert_eq!(of("other", text), Some(Problem::NoBucket), "{text}");
+        }
+        assert_eq!(of("missing", "NoSuchKey"), Some(Problem::NotFound));
+        assert_eq!(
+            of("other", "no Credential found"),
+            Some(Problem::NoCredentials)
+        );
+        assert_eq!(
+            of("other", "missing credential"),
+            Some(Problem::NoCredentials)
+        );
+        assert_eq!(of("other", "connection reset"), None);
+        // The causes count too.
+        let nested = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(error("other", "NoSuchBucket")),
+        };
+        assert_eq!(Problem::of(&nested), Some(Problem::NoBucket));
+    }
+
+    #[test]
+    fn only_transport_failures_are_retried() {
+        use object_store::client::{HttpError, HttpErrorKind};
+        let cut = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(HttpError::new(
+                HttpErrorKind::Interrupted,
+                std::io::Error::other("reset"),
+            )),
+        };
+        assert!(transport(&cut));
+        let deeper = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(std::io::Error::other(cut)),
+        };
+        assert!(transport(&deeper));
+        assert!(!transport(&error("denied", "AccessDenied")));
+    }
+
+    #[test]
+    fn each_kind_of_url_opens_its_store() {
+        let base = std::path::PathBuf::from("/nonexistent");
+        let open = |url: &str| {
+            Store::open(
+                &StoreTarget {
+                    url: url.to_owned(),
+                    base: base.clone(),
+                },
+                Duration::from_secs(1),
+                Access::Read,
+            )
+        };
+        for url in ["s3://bucket/a/b", "gs://bucket/a/b"] {
+            let store = open(url).unwrap_or_else(|error| panic!("{url}: {error}"));
+            assert_eq!(store.url("latest.json"), format!("{url}/latest.json"));
+            assert_eq!(store.key("x/y").as_ref(), "a/b/x/y");
+            assert!(store.local_dir().is_none());
+        }
+        // Azure's client wants an account before anything else: asked for, so it was built.
+        let Err(Error::StoreUrl { message, .. }) = open("az://container/a/b") else {
+            panic!("no Azure account is configured");
+        };
+        assert!(message.contains("MicrosoftAzure"), "{message}");
+        let Err(Error::StoreUrl { message, .. }) = open("ftp://host/x") else {
+            panic!("ftp is not a store");
+        };
+        assert!(message.contains("is not a store"), "{message}");
+        assert!(matches!(open("file://"), Err(Error::StoreUrl { .. })));
+        assert!(matches!(
+            open("file://missing"),
+            Err(Error::NothingPublished { .. })
+        ));
+    }
+
+    #[test]
+    fn every_read_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = StoreTarget {
+            url: "file://store".to_owned(),
+            base: dir.path().to_owned(),
+        };
+        let store = Store::open(&target, Duration::from_secs(1), Access::Write).unwrap();
+        std::fs::write(dir.path().join("store/ten"), b"0123456789").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let whole = store.get("ten", 10).await.unwrap().unwrap();
+            assert_eq!(whole.bytes.as_deref(), Some(b"0123456789".as_slice()));
+            assert_eq!(whole.size, 10);
+            let cut = store.get("ten", 9).await.unwrap().unwrap();
+            assert_eq!((cut.bytes, cut.size), (None, 10));
+            assert!(store.get("missing", 9).await.unwrap().is_none());
+            assert!(store.read("missing", 9).await.unwrap().is_none());
+            assert_eq!(
+                store.read("ten", 10).await.unwrap().as_deref(),
+                Some(b"0123456789".as_slice())
+            );
+            let Err(Error::Corrupt { url, message }) = store.read("ten", 9).await else {
+                panic!("a read past the bound is corrupt");
+            };
+            assert!(url.ends_with("/store/ten"), "{url}");
+            assert_eq!(
+                message,
+                "it is at least 10 bytes, more than the 9 bytes it may be"
+            );
+            assert_eq!(
+                store.digest("ten", 10).await.unwrap(),
+                Some((sha256(b"0123456789"), 10))
+            );
+            assert!(store.digest("missing", 10).await.unwrap().is_none());
+            assert!(matches!(
+                store.digest("ten", 9).await,
+                Err(Error::Corrupt { .. })
+            ));
+        });
     }
 }

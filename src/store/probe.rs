@@ -6,7 +6,7 @@
 
 use object_store::UpdateVersion;
 
-use super::layout::{PUBLICATION_API_VERSION, STORE, StoreFacts, now, tool};
+use super::layout::{MAX_FACTS, PUBLICATION_API_VERSION, STORE, StoreFacts, now, tool};
 use super::{Store, Update};
 use crate::{Error, Result};
 
@@ -26,12 +26,12 @@ pub(super) async fn establish(store: &Store, single_writer: bool) -> Result<Late
     if single_writer {
         return Ok(LatestMove::SingleWriter);
     }
-    let facts = match store.get(STORE).await? {
-        Some((bytes, _)) => serde_json::from_slice::<StoreFacts>(&bytes)
-            .ok()
-            .filter(|facts| facts.conditional_create),
-        None => None,
-    };
+    let facts = store
+        .get(STORE, MAX_FACTS)
+        .await?
+        .and_then(|object| object.bytes)
+        .and_then(|bytes| serde_json::from_slice::<StoreFacts>(&bytes).ok())
+        .filter(|facts| facts.conditional_create);
     let facts = if let Some(facts) = facts {
         facts
     } else {
@@ -69,12 +69,12 @@ async fn probe(store: &Store) -> Result<StoreFacts> {
     let key = format!(".probe-{nonce}");
     // A create retried after its response was lost reads as refused: look at what is there.
     if !store.create(&key, b"first".to_vec()).await?
-        && store.get(&key).await?.map(|(bytes, _)| bytes).as_deref() != Some(b"first".as_slice())
+        && store.read(&key, MAX_FACTS).await?.as_deref() != Some(b"first".as_slice())
     {
         return Err(untrusted(store, "it refused to create a new key"));
     }
     let second = store.create(&key, b"second".to_vec()).await?;
-    let kept = store.get(&key).await?.map(|(bytes, _)| bytes);
+    let kept = store.read(&key, MAX_FACTS).await?;
     if second || kept.as_deref() != Some(b"first".as_slice()) {
         store.delete(&key).await?;
         return Err(untrusted(

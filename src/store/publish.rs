@@ -4,19 +4,23 @@
 //! The sequence of records needs only conditional *create*, which every store offers: a
 //! record is created exactly once, so two publishers can never both take one number. A
 //! publisher that loses a number re-reads the newest record and decides again. Each record
-//! must descend (in git) from the one before it, so the sequence only moves forward.
-//! `latest.json` is a copy of the newest record with the blob inline; it is moved by
-//! compare-and-swap, and only ever to a higher sequence number. Every write is read back and
-//! checked. A publisher stopped at any point leaves `latest.json` at a complete, verified
-//! publication; the next publisher brings it up to the newest record.
+//! must descend (in git) from the one before it, so the sequence only moves forward: an
+//! ancestor of the newest record's commit is superseded, and nothing is published. Numbers
+//! never wrap: a record at the last one stops the sequence. `latest.json` is a copy of the
+//! newest record with the blob inline; it is moved by compare-and-swap, and only ever to a
+//! higher sequence number. Every write is read back and checked. A publisher stopped at any
+//! point leaves `latest.json` at a complete, verified publication; the next publisher brings
+//! it up to the newest record, and rewrites any `latest.json` that is not exactly what a
+//! publisher writes for a stored record.
 
 use std::time::Duration;
 
 use super::layout::{
-    LATEST, Latest, PUBLICATION_API_VERSION, PUBLICATIONS, Previous, Record, blob_key, now,
-    publication_key, publication_sequence, sha256, tool,
+    LATEST, MAX_BLOB, MAX_LATEST, MAX_RECORD, PUBLICATION_API_VERSION, Previous, Record, blob_key,
+    now, publication_key, sha256, size, tool,
 };
 use super::probe::{LatestMove, establish};
+use super::verify::{check_latest, newest, read_blob};
 use super::{Store, Update};
 use crate::text::short;
 use crate::{Error, Result};
@@ -58,6 +62,8 @@ pub(crate) enum Outcome {
     Published(Record),
     /// The latest publication already has this content.
     Unchanged(Record),
+    /// The commit is an ancestor of the latest publication's: a newer one is already out.
+    Superseded(Record),
 }
 
 /// How many times a publisher re-decides after losing a sequence number to another.
@@ -68,36 +74,37 @@ pub(crate) async fn publish(
     publication: &Publication<'_>,
     history: &dyn History,
 ) -> Result<Outcome> {
+    fits(store, publication.blob.len())?;
     let how = establish(store, publication.single_writer).await?;
     let sha = sha256(&publication.blob);
     let mut uploaded = false;
     for round in 0..MAX_ROUNDS {
-        let hint = read_latest(store)
-            .await?
-            .map(|latest| latest.record.sequence);
-        let head = head(store, hint).await?;
-        if let Some(head) = &head {
-            if hint.is_none_or(|sequence| sequence < head.sequence) {
-                let blob = read_blob(store, head).await?;
-                move_latest(store, how, head, &blob).await?;
-            }
-            if head.sha256 == sha {
-                return Ok(Outcome::Unchanged(head.clone()));
-            }
+        let head = head(store, how).await?;
+        if let Some(head) = &head
+            && head.sha256 == sha
+        {
+            return Ok(Outcome::Unchanged(head.clone()));
         }
         let forced = match &head {
             None => false,
             Some(head) => match history.relation(&head.commit, &publication.commit)? {
                 Relation::Same | Relation::Forward => false,
                 _ if publication.force => true,
+                Relation::Backward => return Ok(Outcome::Superseded(head.clone())),
                 relation => return Err(refusal(store, head, &publication.commit, relation)),
             },
+        };
+        let sequence = match &head {
+            None => 1,
+            Some(head) => head
+                .sequence
+                .checked_add(1)
+                .ok_or_else(|| exhausted(store, head))?,
         };
         if !uploaded {
             upload_blob(store, &publication.blob, &sha).await?;
             uploaded = true;
         }
-        let sequence = head.as_ref().map_or(1, |head| head.sequence + 1);
         let record = Record {
             api_version: PUBLICATION_API_VERSION.to_owned(),
             sequence,
@@ -118,7 +125,7 @@ pub(crate) async fn publish(
         let bytes = record.to_bytes();
         let key = publication_key(sequence);
         let created = store.create(&key, bytes.clone()).await?;
-        let stored = store.get(&key).await?.map(|(stored, _)| stored);
+        let stored = store.read(&key, MAX_RECORD).await?;
         if stored.as_deref() == Some(bytes.as_slice()) {
             // Created now, or by an earlier attempt of this request that the store completed.
             move_latest(store, how, &record, &publication.blob).await?;
@@ -142,13 +149,67 @@ pub(crate) async fn publish(
     })
 }
 
+/// The newest publication record, with `latest.json` brought to it: a file that is not
+/// exactly what a publisher writes for a stored record (forged, damaged, or too large) is
+/// rewritten, and so is one left behind by a publisher that stopped before moving it.
+async fn head(store: &Store, how: LatestMove) -> Result<Option<Record>> {
+    let current = store.get(LATEST, MAX_LATEST).await?;
+    let genuine = match current.as_ref().and_then(|object| object.bytes.as_deref()) {
+        Some(bytes) => check_latest(store, bytes)
+            .await?
+            .ok()
+            .map(|(record, _)| record),
+        None => None,
+    };
+    // Only records after a genuine `latest.json` need listing.
+    let head = match newest(store, genuine.as_ref().map(|record| record.sequence)).await? {
+        Some(newer) => Some(newer),
+        None => genuine.clone(),
+    };
+    if let Some(head) = &head
+        && genuine.is_none_or(|genuine| genuine.sequence != head.sequence)
+    {
+        let blob = read_blob(store, head).await?;
+        move_latest(store, how, head, &blob).await?;
+    }
+    Ok(head)
+}
+
+/// Whether a blob of `size` bytes may be published: fetch refuses a larger one.
+fn fits(store: &Store, size: usize) -> Result<()> {
+    if size as u64 <= MAX_BLOB {
+        return Ok(());
+    }
+    Err(Error::Refused {
+        message: format!(
+            "refusing to publish to `{}`: the registry is {size} bytes, more than the {} a \
+             publication may hold",
+            store.url(""),
+            self::size(MAX_BLOB)
+        ),
+        help: None,
+    })
+}
+
+fn exhausted(store: &Store, head: &Record) -> Error {
+    Error::Refused {
+        message: format!(
+            "refusing to publish: `{}` is publication #{}, the last sequence number there is, \
+             so none can follow it",
+            store.url(&publication_key(head.sequence)),
+            head.sequence
+        ),
+        help: Some(
+            "`registry publish` numbers publications from 1, one at a time, so this record was \
+             not written by it: remove it from the store"
+                .to_owned(),
+        ),
+    }
+}
+
 fn refusal(store: &Store, head: &Record, ours: &str, relation: Relation) -> Error {
     let (ours, published) = (short(ours), short(&head.commit));
     let (why, help) = match relation {
-        Relation::Backward => (
-            format!("`{ours}` is older: it is an ancestor of `{published}`"),
-            "a newer commit is already published, so there is nothing to do",
-        ),
         Relation::Diverged => (
             format!("`{ours}` has diverged from `{published}`: neither descends from the other"),
             "publish from the branch that `latest` follows",
@@ -175,120 +236,18 @@ fn refusal(store: &Store, head: &Record, ours: &str, relation: Relation) -> Erro
     }
 }
 
-/// Reads `latest.json`; `None` when absent or unreadable, since the records are the truth and
-/// the next move rewrites it.
-async fn read_latest(store: &Store) -> Result<Option<Latest>> {
-    Ok(store
-        .get(LATEST)
-        .await?
-        .and_then(|(bytes, _)| Latest::parse(&bytes).ok())
-        .filter(|latest| verify(&latest.record, &latest.blob).is_ok()))
-}
-
-/// The newest publication record. `hint`, the sequence `latest.json` names, saves listing the
-/// whole history: only records after it are listed.
-async fn head(store: &Store, hint: Option<u64>) -> Result<Option<Record>> {
-    let after = hint.map(publication_key);
-    let newest = store
-        .list(PUBLICATIONS, after.as_deref())
-        .await?
-        .iter()
-        .filter_map(|key| publication_sequence(key))
-        .max()
-        .or(hint);
-    match newest {
-        Some(sequence) => read_record(store, sequence).await.map(Some),
-        None => Ok(None),
-    }
-}
-
-pub(super) async fn read_record(store: &Store, sequence: u64) -> Result<Record> {
-    let key = publication_key(sequence);
-    let corrupt = |message: String| Error::Corrupt {
-        url: store.url(&key),
-        message,
-    };
-    let Some((bytes, _)) = store.get(&key).await? else {
-        return Err(corrupt("the record is missing".to_owned()));
-    };
-    let record: Record = serde_json::from_slice(&bytes)
-        .map_err(|error| corrupt(format!("not a publication record: {error}")))?;
-    if record.sequence != sequence {
-        return Err(corrupt(format!(
-            "it names sequence number {}",
-            record.sequence
-        )));
-    }
-    Ok(record)
-}
-
-/// Reads a record's blob and checks it against the record.
-pub(super) async fn read_blob(store: &Store, record: &Record) -> Result<Vec<u8>> {
-    let corrupt = |message: String| Error::Corrupt {
-        url: store.url(&record.blob),
-        message,
-    };
-    let Some((bytes, _)) = store.get(&record.blob).await? else {
-        return Err(corrupt(format!(
-            "publication #{} names this blob, and it is missing",
-            record.sequence
-        )));
-    };
-    verify(record, &bytes).map_err(|mismatch| corrupt(mismatch.to_string()))?;
-    Ok(bytes.to_vec())
-}
-
-/// How a blob differs from the record that names it.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum Mismatch {
-    #[error("its SHA-256 is {actual}, but publication #{sequence} says {expected}")]
-    Hash {
-        actual: String,
-        expected: String,
-        sequence: u64,
-    },
-    #[error("it is {actual} bytes, but publication #{sequence} says {expected}")]
-    Size {
-        actual: u64,
-        expected: u64,
-        sequence: u64,
-    },
-}
-
-/// Whether `blob` is the one `record` names.
-pub(super) fn verify(record: &Record, blob: &[u8]) -> Result<(), Mismatch> {
-    let actual = sha256(blob);
-    if actual != record.sha256 || record.blob != blob_key(&record.sha256) {
-        return Err(Mismatch::Hash {
-            actual,
-            expected: record.sha256.clone(),
-            sequence: record.sequence,
-        });
-    }
-    if blob.len() as u64 != record.size {
-        return Err(Mismatch::Size {
-            actual: blob.len() as u64,
-            expected: record.size,
-            sequence: record.sequence,
-        });
-    }
-    Ok(())
-}
-
 /// Puts the blob at its content address, unless it is there already, and checks what the
 /// store holds.
 async fn upload_blob(store: &Store, blob: &[u8], sha: &str) -> Result<()> {
     let key = blob_key(sha);
     store.create(&key, blob.to_vec()).await?;
-    let stored = store.get(&key).await?.map(|(bytes, _)| bytes);
-    match stored {
-        Some(bytes) if sha256(&bytes) == sha => Ok(()),
-        Some(bytes) => Err(Error::Corrupt {
+    match store.digest(&key, MAX_BLOB).await? {
+        Some((stored, _)) if stored == sha => Ok(()),
+        Some((stored, _)) => Err(Error::Corrupt {
             url: store.url(&key),
             message: format!(
-                "its SHA-256 is {}, not the {sha} its name promises; blobs are never \
-                 rewritten, so remove it by hand and publish again",
-                sha256(&bytes)
+                "its SHA-256 is {stored}, not the {sha} its name promises; blobs are never \
+                 rewritten, so remove it by hand and publish again"
             ),
         }),
         None => Err(Error::Corrupt {
@@ -311,32 +270,43 @@ fn lock(store: &Store) -> Result<std::fs::File> {
         .map_err(|source| Error::WriteFile { path, source })
 }
 
+/// Whether `current`, what `latest.json` holds, is genuine and at publication `sequence` or
+/// beyond: then it is not to be moved back.
+async fn ahead(store: &Store, current: Option<&[u8]>, sequence: u64) -> Result<bool> {
+    Ok(match current {
+        Some(current) => check_latest(store, current)
+            .await?
+            .is_ok_and(|(record, _)| record.sequence >= sequence),
+        None => false,
+    })
+}
+
 /// Moves `latest.json` to `record`, unless it is already at it or beyond.
 async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8]) -> Result<()> {
     let bytes = super::layout::latest_bytes(record, blob);
-    let ahead = |current: &[u8]| {
-        Latest::parse(current).is_ok_and(|latest| {
-            latest.record.sequence >= record.sequence
-                && verify(&latest.record, &latest.blob).is_ok()
-        })
-    };
     match how {
         LatestMove::ConditionalUpdate => loop {
-            let moved = match store.get(LATEST).await? {
-                Some((current, _)) if ahead(&current) => return Ok(()),
-                Some((_, version)) => match store.update(LATEST, bytes.clone(), version).await? {
-                    Update::Done => true,
-                    Update::Stale => false,
-                    Update::Unsupported => {
-                        return Err(Error::Refused {
-                            message: format!(
-                                "`{}` cannot be updated conditionally any more",
-                                store.url(LATEST)
-                            ),
-                            help: None,
-                        });
+            let moved = match store.get(LATEST, MAX_LATEST).await? {
+                Some(current)
+                    if ahead(store, current.bytes.as_deref(), record.sequence).await? =>
+                {
+                    return Ok(());
+                }
+                Some(current) => {
+                    match store.update(LATEST, bytes.clone(), current.version).await? {
+                        Update::Done => true,
+                        Update::Stale => false,
+                        Update::Unsupported => {
+                            return Err(Error::Refused {
+                                message: format!(
+                                    "`{}` cannot be updated conditionally any more",
+                                    store.url(LATEST)
+                                ),
+                                help: None,
+                            });
+                        }
                     }
-                },
+                }
                 None => store.create(LATEST, bytes.clone()).await?,
             };
             if moved {
@@ -349,21 +319,61 @@ async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8
                 LatestMove::LocalLock => Some(lock(store)?),
                 _ => None,
             };
-            let current = store.get(LATEST).await?;
-            if !current.is_some_and(|(current, _)| ahead(&current)) {
+            let current = store.get(LATEST, MAX_LATEST).await?;
+            let current = current
+                .as_ref()
+                .and_then(|current| current.bytes.as_deref());
+            if !ahead(store, current, record.sequence).await? {
                 store.overwrite(LATEST, bytes.clone()).await?;
             }
         }
     }
-    match store.get(LATEST).await? {
-        Some((current, _)) if current.as_ref() == bytes.as_slice() || ahead(&current) => Ok(()),
-        _ => Err(Error::Corrupt {
+    let current = store.get(LATEST, MAX_LATEST).await?;
+    let current = current
+        .as_ref()
+        .and_then(|current| current.bytes.as_deref());
+    if current == Some(bytes.as_slice()) || ahead(store, current, record.sequence).await? {
+        Ok(())
+    } else {
+        Err(Error::Corrupt {
             url: store.url(LATEST),
             message: format!(
                 "read back after moving it to publication #{}, it is neither that nor a newer \
                  one",
                 record.sequence
             ),
-        }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::fits;
+    use crate::Error;
+    use crate::store::layout::MAX_BLOB;
+    use crate::store::{Access, Store};
+    use crate::workspace::StoreTarget;
+
+    #[test]
+    fn a_blob_larger_than_fetch_reads_is_not_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = StoreTarget {
+            url: "store".to_owned(),
+            base: dir.path().to_owned(),
+        };
+        let store = Store::open(&target, Duration::from_secs(1), Access::Write).unwrap();
+        let most = usize::try_from(MAX_BLOB).unwrap();
+        assert!(fits(&store, most).is_ok());
+        let Err(Error::Refused { message, .. }) = fits(&store, most + 1) else {
+            panic!("a blob past the bound is refused");
+        };
+        assert!(
+            message.ends_with(
+                "the registry is 1073741825 bytes, more than the 1 GiB a publication may hold"
+            ),
+            "{message}"
+        );
     }
 }

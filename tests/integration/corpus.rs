@@ -1,5 +1,6 @@
 //! The corpus of bad registries: `tests/fixtures/bad/<code>/<case>/` must report diagnostics
-//! of exactly `<code>`, and its human output is snapshotted.
+//! of exactly `<code>`, and its human output is snapshotted. A case's `.args` file, if any,
+//! holds options added to each of its runs (a short deadline, a small memory cap).
 
 use std::collections::BTreeSet;
 
@@ -35,6 +36,9 @@ fn every_bad_registry_reports_exactly_its_code() {
     );
     for (code, case) in cases {
         let dir = bad.join(&code).join(&case);
+        let extra: Vec<String> = std::fs::read_to_string(dir.join(".args"))
+            .map(|text| text.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
         let run = |more: &[&str]| -> Output {
             // A case with a `registry/` directory is run as a repository is: from the case's
             // directory, its output directory the default one beside the root. With a `build`
@@ -49,6 +53,7 @@ fn every_bad_registry_reports_exactly_its_code() {
                 };
                 return registry(&cwd)
                     .args(["--root", "registry", command])
+                    .args(&extra)
                     .args(more)
                     .output();
             }
@@ -57,9 +62,11 @@ fn every_bad_registry_reports_exactly_its_code() {
             let out = out.path().to_string_lossy().into_owned();
             registry(&dir)
                 .args(["--root", ".", "build", "--out", &out])
+                .args(&extra)
                 .output();
             registry(&dir)
                 .args(["--root", ".", "check", "--out", &out])
+                .args(&extra)
                 .args(more)
                 .output()
         };

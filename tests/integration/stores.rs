@@ -51,6 +51,10 @@ struct Faults {
     lose_response_at: AtomicUsize,
     /// Answer this request (1-based) with only the first half of its body, then cut it; 0 never.
     truncate_at: AtomicUsize,
+    /// Handle every PUT, then cut the connection instead of answering.
+    lose_puts: AtomicBool,
+    /// PUTs seen since the last reset.
+    puts: AtomicUsize,
     /// After handling this request (1-based), report it and wait to be told to go on; 0 never.
     pause_after: AtomicUsize,
     dead: AtomicBool,
@@ -175,8 +179,14 @@ impl S3 {
                                     ))
                                     .unwrap());
                             }
+                            let put = request.method() == hyper::Method::PUT;
+                            if put {
+                                faults.puts.fetch_add(1, Ordering::SeqCst);
+                            }
                             let response = hyper::service::Service::call(&service, request).await;
-                            if seen == faults.lose_response_at.load(Ordering::SeqCst) {
+                            if seen == faults.lose_response_at.load(Ordering::SeqCst)
+                                || (put && faults.lose_puts.load(Ordering::SeqCst))
+                            {
                                 return Err(std::io::Error::other("response lost"));
                             }
                             let response = if seen == faults.truncate_at.load(Ordering::SeqCst) {
@@ -215,6 +225,8 @@ impl S3 {
         self.faults.pause_after.store(0, Ordering::SeqCst);
         self.faults.lose_response_at.store(0, Ordering::SeqCst);
         self.faults.truncate_at.store(0, Ordering::SeqCst);
+        self.faults.lose_puts.store(false, Ordering::SeqCst);
+        self.faults.puts.store(0, Ordering::SeqCst);
     }
 
     /// Requests seen since the last reset.
@@ -238,6 +250,17 @@ impl S3 {
     pub(crate) fn truncate_at(&self, n: usize) {
         self.reset();
         self.faults.truncate_at.store(n, Ordering::SeqCst);
+    }
+
+    /// Handles every PUT from now on, then cuts its connection without answering.
+    pub(crate) fn lose_puts(&self) {
+        self.reset();
+        self.faults.lose_puts.store(true, Ordering::SeqCst);
+    }
+
+    /// PUTs seen since the last reset.
+    pub(crate) fn puts(&self) -> usize {
+        self.faults.puts.load(Ordering::SeqCst)
     }
 
     /// Dies on request `n` (counted from now), before handling it: the listener closes and

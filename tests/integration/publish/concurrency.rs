@@ -44,6 +44,10 @@ fn sixteen_concurrent_publishers_end_with_the_newest() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         match output.status.code() {
+            // Its commit is an ancestor of one already published: nothing to do.
+            Some(0) if stdout.contains("\nsuperseded: ") => {
+                assert!(stdout.contains(&commit[..12]), "{stdout}");
+            }
             Some(0) => {
                 let sequence: u64 = stdout
                     .split("published #")
@@ -53,7 +57,6 @@ fn sixteen_concurrent_publishers_end_with_the_newest() {
                     .unwrap_or_else(|| panic!("{stdout}"));
                 published.insert(sequence, commit.clone());
             }
-            Some(1) => assert!(stderr.contains("is older"), "{stderr}"),
             other => panic!("publisher of {commit} ended with {other:?}: {stdout}{stderr}"),
         }
     }

@@ -163,3 +163,36 @@ fn a_publisher_killed_at_any_point_loses_nothing() {
         true
     });
 }
+
+/// A store that handles every write and never answers: the client does not repeat a write
+/// whose answer is lost, so the publisher does, waiting twice as long each time, until
+/// `--retry-for` is spent; then the failure is reported.
+#[test]
+fn lost_writes_are_retried_with_backoff_until_the_time_is_spent() {
+    let s3 = S3::start();
+    let (repo, first) = Repo::new();
+    let url = format!("s3://{BUCKET}/registry");
+    let output = repo.publish(&url, &first, &[], &s3.env());
+    assert_eq!(output.status, 0, "{}", output.report());
+    let second = repo.revise("revision 2");
+    s3.lose_puts();
+    let started = std::time::Instant::now();
+    let output = repo.publish(&url, &second, &["--retry-for", "2"], &s3.env());
+    let elapsed = started.elapsed();
+    let puts = s3.puts();
+    s3.reset();
+    assert_eq!(output.status, 2, "{}", output.report());
+    assert!(
+        output.stderr.contains("error: cannot create"),
+        "{}",
+        output.report()
+    );
+    // Waits of 0.1, 0.2, 0.4 and 0.8 s fit in 2 s (the last only if the requests are quick);
+    // 1.6 s more would not.
+    assert!((4..=5).contains(&puts), "{puts} writes in {elapsed:?}");
+    assert!(
+        elapsed >= std::time::Duration::from_millis(1500)
+            && elapsed < std::time::Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}

@@ -55,16 +55,24 @@ fn lifecycle(
         output.report()
     );
 
-    // Backwards: refused, and nothing moves.
+    // Backwards (an out-of-order merge job): superseded, a success, and nothing moves.
     let output = repo.publish(url, first, &[], env);
-    assert_eq!(output.status, 1, "{}", output.report());
-    assert!(
-        output.stderr.contains("is older: it is an ancestor of"),
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert_eq!(
+        output.stdout.lines().last().unwrap(),
+        format!(
+            "superseded: commit `{}` is an ancestor of commit `{}`, already published as #2 at \
+             `{}`; nothing to do",
+            &first[..12],
+            &second[..12],
+            store_url(url, repo),
+        ),
         "{}",
         output.report()
     );
-    assert!(output.stderr.contains("--force"), "{}", output.report());
+    assert!(output.stderr.is_empty(), "{}", output.report());
     assert_eq!(stored.latest().unwrap().0["commit"], second.as_str());
+    assert_eq!(stored.records().len(), 2);
 
     // Diverged: refused.
     repo.reset(first);
@@ -135,6 +143,19 @@ fn lifecycle(
     );
 }
 
+/// The store's URL as messages show it.
+fn store_url(url: &str, repo: &Repo) -> String {
+    match url.strip_prefix("file://") {
+        Some(dir) => format!(
+            "file://{}/",
+            std::fs::canonicalize(repo.path().join(dir))
+                .unwrap()
+                .display()
+        ),
+        None => format!("{url}/"),
+    }
+}
+
 /// Tampering with a blob or with `latest.json` is caught: an error, and nothing printed.
 fn tampering(url: &str, env: &[(String, String)], object: &dyn Fn(&str) -> PathBuf, repo: &Repo) {
     let stored = Stored {
@@ -193,6 +214,18 @@ fn a_local_directory() {
     tampering("published", &[], &object, &repo);
     let facts = json(&std::fs::read(dir.join("store.json")).unwrap());
     assert_eq!(facts["conditionalCreate"], true);
+    assert_eq!(facts["conditionalUpdate"], false, "not needed: a lock file");
+    assert_no_probe_left(&dir);
+}
+
+/// The probe of conditional writes cleans up after itself.
+fn assert_no_probe_left(dir: &std::path::Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".probe"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -206,6 +239,7 @@ fn the_s3_protocol() {
     let facts = json(&std::fs::read(object("store.json")).unwrap());
     assert_eq!(facts["conditionalCreate"], true);
     assert_eq!(facts["conditionalUpdate"], true);
+    assert_no_probe_left(&object(""));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use crate::test::{Output, Test, commit, copy_dir, project_root, registry};
 
 /// A git repository holding the small registry, with a commit per revision.
-struct Repo {
+pub(crate) struct Repo {
     test: Test,
 }
 
@@ -26,7 +26,7 @@ const GATEWAY: &str = "registry/services/gateway.jsonnet";
 
 impl Repo {
     /// The small registry, committed once: its first commit.
-    fn new() -> (Self, String) {
+    pub(crate) fn new() -> (Self, String) {
         let test = Test::new().file(".gitignore", "/published/\n/store/\n/out/\n/generated/\n");
         copy_dir(
             &project_root().join("tests/fixtures/good/small"),
@@ -36,12 +36,12 @@ impl Repo {
         (Self { test }, first)
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.test.path()
     }
 
     /// Commits a new revision on HEAD: the gateway's description says `revision`.
-    fn revise(&self, revision: &str) -> String {
+    pub(crate) fn revise(&self, revision: &str) -> String {
         let original = std::fs::read_to_string(
             project_root().join("tests/fixtures/good/small/services/gateway.jsonnet"),
         )
@@ -55,24 +55,30 @@ impl Repo {
     }
 
     /// Moves HEAD (and the working tree) back to `commit`, to branch off it.
-    fn reset(&self, commit: &str) {
+    pub(crate) fn reset(&self, commit: &str) {
         let repo = git2::Repository::open(self.path()).unwrap();
         let object = repo.revparse_single(commit).unwrap();
         repo.reset(&object, git2::ResetType::Hard, None).unwrap();
     }
 
-    fn run(&self, args: &[&str], env: &[(String, String)]) -> Output {
+    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Output {
         registry(self.path()).args(args).envs(env).output()
     }
 
-    fn publish(&self, url: &str, commit: &str, more: &[&str], env: &[(String, String)]) -> Output {
+    pub(crate) fn publish(
+        &self,
+        url: &str,
+        commit: &str,
+        more: &[&str],
+        env: &[(String, String)],
+    ) -> Output {
         let mut args = vec!["publish", "--to", url, "--commit", commit];
         args.extend(more);
         self.run(&args, env)
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     Sha256::digest(bytes)
         .iter()
@@ -82,12 +88,12 @@ fn sha256(bytes: &[u8]) -> String {
         })
 }
 
-fn json(bytes: &[u8]) -> Value {
+pub(crate) fn json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
 }
 
 /// The gateway's description in a blob.
-fn revision_of(blob: &[u8]) -> String {
+pub(crate) fn revision_of(blob: &[u8]) -> String {
     json(blob)["services"]["gateway"]["spec"]["description"]
         .as_str()
         .unwrap()
@@ -95,17 +101,17 @@ fn revision_of(blob: &[u8]) -> String {
 }
 
 /// What a store holds, read from the files behind it.
-struct Stored<'a> {
-    object: Box<dyn Fn(&str) -> PathBuf + 'a>,
+pub(crate) struct Stored<'a> {
+    pub(crate) object: Box<dyn Fn(&str) -> PathBuf + 'a>,
 }
 
 impl Stored<'_> {
-    fn read(&self, key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read(&self, key: &str) -> Option<Vec<u8>> {
         std::fs::read((self.object)(key)).ok()
     }
 
     /// `latest.json`: its record, and the blob it carries (which must match the record).
-    fn latest(&self) -> Option<(Value, Vec<u8>)> {
+    pub(crate) fn latest(&self) -> Option<(Value, Vec<u8>)> {
         let bytes = self.read("latest.json")?;
         let text = String::from_utf8(bytes).unwrap();
         let document = json(text.as_bytes());
@@ -129,7 +135,7 @@ impl Stored<'_> {
 
     /// Every publication record by sequence number, each checked: its blob is there and has
     /// its hash, and it follows the one before it.
-    fn records(&self) -> BTreeMap<u64, Value> {
+    pub(crate) fn records(&self) -> BTreeMap<u64, Value> {
         let dir = (self.object)("publications");
         let mut records = BTreeMap::new();
         for entry in std::fs::read_dir(&dir).into_iter().flatten() {
