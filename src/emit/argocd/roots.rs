@@ -15,8 +15,8 @@ use super::{Place, monitoring, namespaces};
 use crate::emit::{OutputSet, Target};
 use crate::model::{ClusterAuth, EntityId, IN_CLUSTER, Kind, Topology, names};
 
-/// The bootstrap of the Argo CD running on `place`'s cluster, and the project of the
-/// namespaces of every cluster it manages.
+/// The bootstrap of the Argo CD running on `place`'s cluster, and the projects that create
+/// the namespaces and apply the alerting rules of every cluster it manages.
 pub(super) fn bootstrap(place: &Place, outputs: &mut OutputSet) {
     let graph = place.graph;
     let registry = &graph.registry;

@@ -197,9 +197,9 @@ fn placements(repo: &Repo) -> BTreeMap<String, (String, String)> {
             .entry(cluster)
             .or_insert_with(|| (argocd.clone(), IN_CLUSTER.to_owned()));
         if text(object, &["kind"]) == "Secret" {
-            entry.1 = text(object, &["stringData", "server"])
+            text(object, &["stringData", "server"])
                 .trim_end_matches('/')
-                .to_owned();
+                .clone_into(&mut entry.1);
         }
     }
     found
