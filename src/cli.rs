@@ -239,6 +239,45 @@ pub(crate) enum NewKind {
         /// A service it calls (repeatable).
         #[arg(long = "depends-on", value_name = "SERVICE")]
         depends_on: Vec<String>,
+        /// The system it belongs to.
+        #[arg(long, value_name = "SYSTEM")]
+        system: Option<String>,
+    },
+    /// A system: `registry new system gifting --owner commerce`.
+    System {
+        /// Its name, a DNS label; the file is `systems/NAME.jsonnet`.
+        name: String,
+        /// The owning team.
+        #[arg(long, value_name = "TEAM")]
+        owner: String,
+        /// What the system does.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// An API: `registry new api gift-cards --owner commerce --type openapi --repo gift-cards`.
+    Api {
+        /// Its name, a DNS label; the file is `apis/NAME.jsonnet`.
+        name: String,
+        /// The owning team.
+        #[arg(long, value_name = "TEAM")]
+        owner: String,
+        /// The language of its definition.
+        #[arg(long = "type", value_parser = ["openapi", "grpc", "asyncapi", "graphql"])]
+        api_type: String,
+        /// The repository (in the organisation) that holds its definition, usually the
+        /// providing service's.
+        #[arg(long)]
+        repo: String,
+        /// The definition's path in that repository [default: the type's usual file, such as
+        /// `openapi.yaml`].
+        #[arg(long)]
+        path: Option<String>,
+        /// The system it belongs to.
+        #[arg(long, value_name = "SYSTEM")]
+        system: Option<String>,
+        /// What the API offers.
+        #[arg(long)]
+        description: Option<String>,
     },
 }
 
