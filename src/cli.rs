@@ -27,6 +27,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub(crate) color: ColorChoice,
 
+    /// Show no progress (shown otherwise on a terminal, once a run has lasted a second).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+
     #[command(flatten)]
     pub(crate) eval: EvalArgs,
 
@@ -91,6 +95,27 @@ fn seconds(text: &str) -> Result<Duration, String> {
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 1e9)
         .map(Duration::from_secs_f64)
         .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
+}
+
+impl Command {
+    /// Whether what the command prints is for people rather than for a program (JSON,
+    /// annotations, a pull-request comment, a drawing, a script, a page).
+    pub(crate) fn for_people(&self) -> bool {
+        let people = |format: Format| matches!(format, Format::Human | Format::Concise);
+        match self {
+            Self::Check(args) => people(args.report.format),
+            Self::Build(args) => people(args.report.format),
+            Self::Publish(args) => people(args.report.format),
+            Self::Diff(args) => args.format == DiffFormat::Human,
+            Self::Explain(args) => args.format == crate::explore::ExplainFormat::Human,
+            Self::New(_) | Self::Site(_) | Self::Fetch(_) => true,
+            Self::Graph(_)
+            | Self::Completions(_)
+            | Self::Man(_)
+            | Self::Schema(_)
+            | Self::Evaluate => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +264,45 @@ pub(crate) enum NewKind {
         /// A service it calls (repeatable).
         #[arg(long = "depends-on", value_name = "SERVICE")]
         depends_on: Vec<String>,
+        /// The system it belongs to.
+        #[arg(long, value_name = "SYSTEM")]
+        system: Option<String>,
+    },
+    /// A system: `registry new system gifting --owner commerce`.
+    System {
+        /// Its name, a DNS label; the file is `systems/NAME.jsonnet`.
+        name: String,
+        /// The owning team.
+        #[arg(long, value_name = "TEAM")]
+        owner: String,
+        /// What the system does.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// An API: `registry new api gift-cards --owner commerce --type openapi --repo gift-cards`.
+    Api {
+        /// Its name, a DNS label; the file is `apis/NAME.jsonnet`.
+        name: String,
+        /// The owning team.
+        #[arg(long, value_name = "TEAM")]
+        owner: String,
+        /// The language of its definition.
+        #[arg(long = "type", value_parser = ["openapi", "grpc", "asyncapi", "graphql"])]
+        api_type: String,
+        /// The repository (in the organisation) that holds its definition, usually the
+        /// providing service's.
+        #[arg(long)]
+        repo: String,
+        /// The definition's path in that repository [default: the type's usual file, such as
+        /// `openapi.yaml`].
+        #[arg(long)]
+        path: Option<String>,
+        /// The system it belongs to.
+        #[arg(long, value_name = "SYSTEM")]
+        system: Option<String>,
+        /// What the API offers.
+        #[arg(long)]
+        description: Option<String>,
     },
 }
 

@@ -33,6 +33,7 @@ mod model;
 mod outdir;
 mod output;
 mod pointer;
+mod progress;
 mod scan;
 mod source;
 mod store;

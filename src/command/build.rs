@@ -8,6 +8,7 @@ use crate::diagnostic::render::Format;
 use crate::emit::emit_each;
 use crate::outdir::{Codeowners, Writer};
 use crate::output::Output;
+use crate::progress::Bar;
 use crate::workspace::Workspace;
 use crate::{ExitStatus, Result};
 
@@ -44,7 +45,14 @@ pub(crate) fn run(workspace: &Workspace, args: &BuildArgs, out: &mut Output) -> 
         }
     };
     let writer = Writer::new(&dir)?;
-    emit_each(graph, &|part| writer.part(part))?;
+    let progress = Bar::counter("writing", "outputs");
+    emit_each(graph, &|part| {
+        let files = part.files.len();
+        writer.part(part)?;
+        progress.add(files);
+        Ok(())
+    })?;
+    drop(progress);
     let mut written = writer.finish()?;
     if let Some(codeowners) = &codeowners
         && codeowners.write()?

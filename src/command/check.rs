@@ -5,6 +5,7 @@ use crate::cli::CheckArgs;
 use crate::emit::emit_each;
 use crate::outdir::Comparison;
 use crate::output::Output;
+use crate::progress::Bar;
 use crate::workspace::Workspace;
 use crate::{ExitStatus, Result};
 
@@ -19,7 +20,13 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
         )? {
             Ok(dir) => {
                 let comparison = Comparison::new(&dir, args.report.verbose)?;
-                emit_each(graph, &|part| comparison.part(part))?;
+                let progress = Bar::counter("comparing", "outputs");
+                emit_each(graph, &|part| {
+                    let files = part.files.len();
+                    comparison.part(part)?;
+                    progress.add(files);
+                    Ok(())
+                })?;
                 drift = comparison.finish().diagnostics(dir.shown());
             }
             Err(diagnostic) => drift.push(*diagnostic),

@@ -33,6 +33,9 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
         memory_mib: cli.eval.eval_memory,
     });
     out.set_color(cli.color);
+    if crate::progress::wanted(cli.quiet, !cli.command.for_people()) {
+        crate::progress::allow();
+    }
     if let Some(directory) = &cli.directory {
         std::env::set_current_dir(directory).map_err(|source| Error::ChangeDir {
             path: directory.clone(),

@@ -71,13 +71,28 @@ fn check_references(registry: &Registry, request: &NewKind) -> Result<()> {
             wanted.extend(owner.iter().map(|o| (Kind::Team, o.as_str(), "--owner")));
         }
         NewKind::Cluster { project, .. } => wanted.push((Kind::Project, project, "--project")),
+        NewKind::System { owner, .. } => wanted.push((Kind::Team, owner, "--owner")),
+        NewKind::Api { owner, system, .. } => {
+            wanted.push((Kind::Team, owner, "--owner"));
+            wanted.extend(
+                system
+                    .iter()
+                    .map(|s| (Kind::System, s.as_str(), "--system")),
+            );
+        }
         NewKind::Service {
             owner,
             clusters,
             depends_on,
+            system,
             ..
         } => {
             wanted.push((Kind::Team, owner, "--owner"));
+            wanted.extend(
+                system
+                    .iter()
+                    .map(|s| (Kind::System, s.as_str(), "--system")),
+            );
             wanted.extend(
                 clusters
                     .iter()

@@ -11,6 +11,7 @@ use super::engine::Engine;
 use super::syntax::Walk;
 use super::walks::Walks;
 use super::{Done, Job};
+use crate::progress::Bar;
 use crate::source::{FileId, Sources};
 use crate::{Error, Result};
 
@@ -41,7 +42,12 @@ impl Local {
             .collect()
     }
 
-    pub(super) fn run(&mut self, library_paths: &[String], jobs: &[Job]) -> Result<Vec<Done>> {
+    pub(super) fn run(
+        &mut self,
+        library_paths: &[String],
+        jobs: &[Job],
+        progress: &Bar,
+    ) -> Result<Vec<Done>> {
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZero::get)
             .min(jobs.len().div_ceil(16))
@@ -65,6 +71,7 @@ impl Local {
                             engine.run(job, &mut |finished| {
                                 done.lock().unwrap_or_else(PoisonError::into_inner)[index] =
                                     Some(finished);
+                                progress.add(1);
                             });
                         }
                     })

@@ -31,6 +31,7 @@ pub(crate) use self::serve::serve;
 use self::syntax::Walk;
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::settings_library_paths;
+use crate::progress::Bar;
 use crate::source::{FileId, SETTINGS_FILE, Sources};
 use crate::{Error, Result};
 
@@ -225,11 +226,12 @@ impl Runner {
         }
     }
 
-    /// Runs `jobs`; what each ended with, in the order given.
-    fn run(&mut self, library_paths: &[String], jobs: &[Job]) -> Result<Vec<Done>> {
+    /// Runs `jobs`, counting each done on `progress`; what each ended with, in the order
+    /// given.
+    fn run(&mut self, library_paths: &[String], jobs: &[Job], progress: &Bar) -> Result<Vec<Done>> {
         match self {
-            Self::Local(local) => local.run(library_paths, jobs),
-            Self::Workers(pool) => pool.run(library_paths, jobs),
+            Self::Local(local) => local.run(library_paths, jobs, progress),
+            Self::Workers(pool) => pool.run(library_paths, jobs, progress),
         }
     }
 
@@ -255,6 +257,7 @@ fn settings_with(runner: &mut Runner, sources: &Sources, sink: &mut Sink) -> Res
     let ran = runner.run(
         &crate::model::default_library_paths(),
         &[Job::Evaluate(file)],
+        &Bar::new("evaluating", 1, "files"),
     )?;
     let mut value = None;
     let mut imports = Imports::default();
@@ -302,7 +305,11 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
             })
             .map(|(file, _)| Job::Walk(file)),
     );
-    let ran = runner.run(&library_paths, &jobs)?;
+    let ran = runner.run(
+        &library_paths,
+        &jobs,
+        &Bar::new("evaluating", jobs.len(), "files"),
+    )?;
     imports::check(sources, &library_paths, &runner.walked(), sink);
     let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();

@@ -19,6 +19,7 @@ use super::syntax::{MAX_SYNTAX_DEPTH, Walk};
 use super::wire::{self, to_parent, to_worker};
 use super::{Done, Job, Limits, Outcome, Resolution};
 use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::progress::Bar;
 use crate::source::{FileId, Sources};
 use crate::{Error, Result};
 
@@ -59,7 +60,12 @@ impl Pool {
         self.walked.clone()
     }
 
-    pub(super) fn run(&mut self, library_paths: &[String], jobs: &[Job]) -> Result<Vec<Done>> {
+    pub(super) fn run(
+        &mut self,
+        library_paths: &[String],
+        jobs: &[Job],
+        progress: &Bar,
+    ) -> Result<Vec<Done>> {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
@@ -76,6 +82,7 @@ impl Pool {
             limits: self.limits,
             paths: library_paths,
             jobs,
+            progress,
             queue: Mutex::new(Queue::default()),
             done: Mutex::new((0..jobs.len()).map(|_| None).collect()),
             walked: Mutex::new(std::mem::take(&mut self.walked)),
@@ -180,6 +187,7 @@ struct Shared<'a> {
     limits: Limits,
     paths: &'a [String],
     jobs: &'a [Job],
+    progress: &'a Bar,
     queue: Mutex<Queue>,
     done: Mutex<Vec<Option<Done>>>,
     walked: Mutex<HashMap<FileId, Walk>>,
@@ -229,6 +237,7 @@ impl Shared<'_> {
             outcome,
             resolutions,
         });
+        self.progress.add(1);
     }
 
     /// Feeds one worker after another until no job is left; hands back the last, still

@@ -62,6 +62,8 @@ pub(crate) fn target(request: &NewKind) -> (Kind, &str) {
         NewKind::Project { name, .. } => (Kind::Project, name),
         NewKind::Cluster { name, .. } => (Kind::Cluster, name),
         NewKind::Service { name, .. } => (Kind::Service, name),
+        NewKind::System { name, .. } => (Kind::System, name),
+        NewKind::Api { name, .. } => (Kind::Api, name),
     }
 }
 
@@ -83,9 +85,10 @@ pub(crate) fn scaffold(request: &NewKind, golden: bool, org: &str) -> Scaffold {
 }
 
 fn description(given: Option<&String>, kind: Kind, name: &str) -> String {
-    given
-        .cloned()
-        .unwrap_or_else(|| format!("The {name} {kind}."))
+    given.cloned().unwrap_or_else(|| match kind {
+        Kind::Api => format!("The {name} API."),
+        kind => format!("The {name} {kind}."),
+    })
 }
 
 fn golden_path(request: &NewKind) -> String {
@@ -160,6 +163,7 @@ fn golden_path(request: &NewKind) -> String {
             description: given,
             clusters,
             depends_on,
+            system,
         } => {
             out.push_str("local service = import 'service.libsonnet';\n\n");
             let _ = writeln!(
@@ -181,9 +185,67 @@ fn golden_path(request: &NewKind) -> String {
             if !depends_on.is_empty() {
                 let _ = writeln!(out, "+ service.dependsOn({})", list(depends_on));
             }
+            if let Some(system) = system {
+                let _ = writeln!(out, "+ service.system({})", literal(system));
+            }
+        }
+        NewKind::System {
+            name,
+            owner,
+            description: given,
+        } => {
+            out.push_str("local system = import 'system.libsonnet';\n\n");
+            let _ = writeln!(
+                out,
+                "system.new({}, owner={}, description={})",
+                literal(name),
+                literal(owner),
+                literal(&description(given.as_ref(), Kind::System, name))
+            );
+        }
+        NewKind::Api {
+            name,
+            owner,
+            api_type,
+            repo,
+            path,
+            system,
+            description: given,
+        } => {
+            out.push_str("local api = import 'api.libsonnet';\n\n");
+            let _ = write!(
+                out,
+                "api.{api_type}({}, owner={}, repo={}, path={}",
+                literal(name),
+                literal(owner),
+                literal(repo),
+                literal(&definition_path(api_type, path.as_ref()))
+            );
+            if let Some(system) = system {
+                let _ = write!(out, ", system={}", literal(system));
+            }
+            let _ = writeln!(
+                out,
+                ",\n{}description={})",
+                " ".repeat("api.".len() + api_type.len() + 1),
+                literal(&description(given.as_ref(), Kind::Api, name))
+            );
         }
     }
     out
+}
+
+/// Where an API's definition is: `path`, else the usual file of its type.
+fn definition_path(api_type: &str, path: Option<&String>) -> String {
+    path.cloned().unwrap_or_else(|| {
+        match api_type {
+            "grpc" => "api.proto",
+            "asyncapi" => "asyncapi.yaml",
+            "graphql" => "schema.graphql",
+            _ => "openapi.yaml",
+        }
+        .to_owned()
+    })
 }
 
 /// The same entity as a plain object, for a registry without the golden-path library.
@@ -256,6 +318,7 @@ fn plain(request: &NewKind, org: &str) -> String {
             description: given,
             clusters,
             depends_on,
+            system,
         } => {
             field("name", literal(name));
             field(
@@ -285,6 +348,49 @@ fn plain(request: &NewKind, org: &str) -> String {
             }
             if !depends_on.is_empty() {
                 field("dependsOn", list(depends_on));
+            }
+            if let Some(system) = system {
+                field("system", literal(system));
+            }
+        }
+        NewKind::System {
+            name,
+            owner,
+            description: given,
+        } => {
+            field("name", literal(name));
+            field("owner", literal(owner));
+            field(
+                "description",
+                literal(&description(given.as_ref(), Kind::System, name)),
+            );
+        }
+        NewKind::Api {
+            name,
+            owner,
+            api_type,
+            repo,
+            path,
+            system,
+            description: given,
+        } => {
+            field("name", literal(name));
+            field(
+                "description",
+                literal(&description(given.as_ref(), Kind::Api, name)),
+            );
+            field("owner", literal(owner));
+            field("type", literal(api_type));
+            field("lifecycle", literal("production"));
+            field(
+                "definition",
+                literal(&format!(
+                    "https://github.com/{org}/{repo}/blob/main/{}",
+                    definition_path(api_type, path.as_ref())
+                )),
+            );
+            if let Some(system) = system {
+                field("system", literal(system));
             }
         }
     }

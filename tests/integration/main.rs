@@ -20,6 +20,7 @@ mod linking;
 mod locate;
 mod monitoring;
 mod new;
+mod progress;
 mod publish;
 mod readme;
 mod site;

@@ -90,10 +90,34 @@ fn every_kind_passes_check_after_build() {
         ],
         vec![
             "new",
+            "system",
+            "gifting",
+            "--owner",
+            "gift-squad",
+            "--description",
+            "Gift cards and vouchers, bought and redeemed.",
+        ],
+        vec![
+            "new",
+            "api",
+            "vouchers",
+            "--owner",
+            "gift-squad",
+            "--type",
+            "grpc",
+            "--repo",
+            "vouchers",
+            "--system",
+            "gifting",
+        ],
+        vec![
+            "new",
             "service",
             "vouchers",
             "--owner",
             "gift-squad",
+            "--system",
+            "gifting",
             "--tier",
             "3",
             "--language",
@@ -113,13 +137,27 @@ fn every_kind_passes_check_after_build() {
     assert_eq!(test.run(["build"]).status, 0);
     let check = test.run(["check"]);
     assert_eq!(check.status, 0, "{}", check.report());
-    let explained = test.run(["explain", "vouchers", "--format", "json"]);
+    let explained = test.run(["explain", "service/vouchers", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(&explained.stdout).unwrap();
     assert_eq!(
         value["fields"][0]["value"],
         "It's \"quoted\" \\ and\nmultiline"
     );
     assert_eq!(value["runsOn"][0]["project"], "acme-sandbox");
+    let api = test.run(["explain", "api/vouchers"]);
+    assert!(api.stdout.contains("system/gifting"), "{}", api.report());
+    assert!(
+        api.stdout
+            .contains("https://github.com/acme/vouchers/blob/main/api.proto"),
+        "{}",
+        api.report()
+    );
+    let service = test.run(["explain", "service/vouchers"]);
+    assert!(
+        service.stdout.contains("system/gifting"),
+        "{}",
+        service.report()
+    );
 }
 
 #[test]
@@ -278,6 +316,13 @@ fn a_registry_without_the_golden_path_gets_a_plain_object() {
         "new", "service", "api", "--owner", "payments", "--tier", "1",
     ]);
     insta::assert_snapshot!(output.report());
+    let system = test.run(["new", "system", "money", "--owner", "payments"]);
+    insta::assert_snapshot!("plain_system", system.stdout);
+    let api = test.run([
+        "new", "api", "payments", "--owner", "payments", "--type", "openapi", "--repo", "api",
+        "--system", "money",
+    ]);
+    insta::assert_snapshot!("plain_api", api.stdout);
     assert_eq!(test.run(["build"]).status, 0);
     let check = test.run(["check"]);
     assert_eq!(check.status, 0, "{}", check.report());
