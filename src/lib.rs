@@ -15,8 +15,9 @@
 //! questions about a compiled registry (graphs, explanations, the catalog site) and scaffolds
 //! new entities. [`command`] holds one file per verb, [`cli`] their arguments, [`workspace`]
 //! where they work; problems in a registry are [`diagnostic`]s, failures of the tool an
-//! [`Error`]; all output goes through [`output::Output`]. [`text`], [`pointer`] and [`atomic`]
-//! are small helpers shared by several stages.
+//! [`Error`]; all output goes through [`output::Output`], and progress on a terminal through
+//! [`progress`]. [`text`], [`pointer`] and [`atomic`] are small helpers shared by several
+//! stages.
 
 mod atomic;
 mod cli;
