@@ -22,6 +22,16 @@
     deprecated: ['development', 'staging', 'production'],
   },
 
+  // Namespaces the platform keeps for itself, and what removing a deployment from the
+  // registry does to it (the first rule that matches; the rest are pruned).
+  argocd: {
+    reservedNamespaces: ['cert-manager', 'ingress-nginx', 'monitoring'],
+    removal: [
+      { lifecycles: ['deprecated'], policy: 'keep' },
+      { tiers: [1], policy: 'confirm' },
+    ],
+  },
+
   // CODEOWNERS, where GitHub reads it: each entity file to its team's GitHub team.
   codeowners: {
     path: '.github/CODEOWNERS',

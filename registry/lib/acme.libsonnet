@@ -12,6 +12,9 @@
   // Kubernetes minor version new clusters start on.
   kubernetesVersion: '1.31',
 
+  // The cluster whose Argo CD manages the others.
+  argocdHub:: 'prod-eu',
+
   // Default clusters of each environment, used when a service does not name its own.
   clusters: {
     production: ['prod-eu', 'prod-us'],

@@ -18,7 +18,7 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
     cluster: cluster,
     namespace: s.namespace,
     replicas: replicas,
-    path: if path != null then path else 'deploy/%s' % cluster,
+    path: if path != null then path else s.defaultPath(cluster),
   }
   + (if maxReplicas != null
      then { autoscaling: { maxReplicas: maxReplicas, targetCpuPercent: targetCpuPercent } }
@@ -28,7 +28,9 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
 {
   // A service with the defaults of its tier: SLO, requests, a crash-loop alert,
   // a runbook link, and the repository `https://github.com/acme/<name>.git`.
-  // `namespace` is where its deployments go (the service name unless given).
+  // `namespace` is where its deployments go (the service name unless given). It deploys
+  // with the Helm chart in `chart/` of its repository, which gets the registry's values
+  // (replicas, autoscaling, requests, env, ports) through `helm.valuesObject`.
   new(name, owner, tier, language, description, repo=null, namespace=null):: {
     local s = self,
     name: name,
@@ -38,7 +40,14 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
     lifecycle: 'production',
     repo: if repo != null then repo else acme.repo(name),
     language: language,
+    packaging: 'helm',
     namespace:: if namespace != null then namespace else name,
+    // Where a deployment's manifests are unless it says: the chart, the cluster's
+    // Kustomize overlay, or the cluster's plain directory.
+    defaultPath(cluster)::
+      if s.packaging == 'helm' then 'chart'
+      else if s.packaging == 'kustomize' then 'deploy/overlays/%s' % cluster
+      else 'deploy/%s' % cluster,
     requests: acme.tier(tier).requests,
     slo: acme.tier(tier).slo,
     env: { OTEL_SERVICE_NAME: name, LOG_FORMAT: 'json' } + acme.languageEnv[language],
@@ -83,6 +92,16 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
     annotations+: (if replacedBy != null then { 'acme.example/replaced-by': replacedBy } else {})
                   + (if sunset != null then { 'acme.example/sunset': sunset } else {}),
   },
+
+  // --- Packaging -------------------------------------------------------------
+
+  // Deployed from a Kustomize overlay per cluster (`deploy/overlays/<cluster>`), with a
+  // Deployment named like the service; the registry's values arrive as patches.
+  kustomize:: { packaging: 'kustomize' },
+
+  // Deployed from a plain directory per cluster (`deploy/<cluster>`); Jsonnet in it gets
+  // the registry's values as the top-level argument `values`.
+  directory:: { packaging: 'directory' },
 
   // --- Ports and their standard alerts ---------------------------------------
 
@@ -138,7 +157,7 @@ local deployment(s, cluster, replicas, maxReplicas=null, targetCpuPercent=70, pa
   // --- Deployments ------------------------------------------------------------
 
   // Deploy to one cluster or a list of them. `maxReplicas` turns on autoscaling;
-  // `path` is the manifests' directory (default `deploy/<cluster>`).
+  // `path` is the manifests' directory (default: see `defaultPath`).
   deploy(clusters, replicas=1, maxReplicas=null, targetCpuPercent=70, path=null, revision=null):: {
     local s = self,
     deployments+: [

@@ -87,8 +87,8 @@ pub(crate) enum Code {
     /// reports as duplicates). Rename or remove one.
     DuplicateKey,
     /// A reference names no entity of that kind: an owner, a parent team, a cluster's project,
-    /// a deployment's cluster, a dependency, a system, or an API provided or consumed. The help
-    /// line names the nearest existing one.
+    /// a deployment's cluster, a cluster's managing cluster, a dependency, a system, or an API
+    /// provided or consumed. The help line names the nearest existing one.
     UnknownReference,
     /// Services depend on each other in a cycle, so none of them can be started, rolled out or
     /// reasoned about first. Remove one dependency of the cycle.
@@ -111,6 +111,35 @@ pub(crate) enum Code {
     /// computes. It is located (a line and column in UTF-8 text, a byte offset elsewhere) and
     /// never shown. Revoke it, and reference secrets through your secret manager instead.
     Credential,
+    /// A cluster's place in the Argo CD topology cannot work: its `managedBy` names a cluster
+    /// that is itself managed by another (an Argo CD runs on the cluster that manages, so
+    /// managers do not chain), or it is managed from another cluster without the `auth` and
+    /// `caData` its cluster Secret needs, with an `auth` for another cloud than its project's,
+    /// or with a `caData` that is not a PEM bundle of certificates. Fix the cluster's `argocd`.
+    ArgocdTopology,
+    /// Two clusters have one API server (`argocd.server`), or a cluster managed from another
+    /// names the in-cluster address, which is its manager's own. Argo CD keys clusters by
+    /// server, so one cluster would get the other's applications. Give each its own server.
+    ClusterServerConflict,
+    /// A service deploys into a namespace no team may use: `kube-system`, `kube-public`,
+    /// `kube-node-lease`, the namespace of the Argo CD that manages the cluster, or one the
+    /// settings reserve (`argocd.reservedNamespaces`). Whoever deploys there acts with the
+    /// rights of Kubernetes' or Argo CD's own service accounts. Use the service's own namespace.
+    ReservedNamespace,
+    /// Services of two teams deploy into one namespace of one cluster: each team's project
+    /// would reach the other's workloads, and the namespace would have no single owner. Give
+    /// each team its own namespaces.
+    SharedNamespace,
+    /// Two objects one Argo CD sees would have one kind and name (a cluster named
+    /// `registry-root`, or named `in-cluster` while managed remotely; a service named like a
+    /// cluster deploying to a cluster named `namespaces` or `monitoring`), so one would
+    /// replace the other. Rename one of the entities named.
+    ArgocdNameConflict,
+    /// An Application's name (`<service>.<cluster>`, `<cluster>.namespaces`,
+    /// `<cluster>.monitoring`) is over 63 characters, the most that Argo CD 2.x's label
+    /// tracking can write into `app.kubernetes.io/instance`, or a Helm service's name (its
+    /// release name) is over 53. Shorten the service's or the cluster's name.
+    ArgocdNameTooLong,
     /// Two outputs would be the same file: a service deploys to one cluster twice, so it would
     /// need two Applications of one name. Merge the deployments.
     EmitConflict,

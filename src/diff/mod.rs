@@ -58,6 +58,8 @@ pub(crate) struct FieldChange {
 pub(crate) struct FileChange {
     pub(crate) path: String,
     pub(crate) change: Status,
+    /// What applying the change destroys in a cluster, one sentence each.
+    pub(crate) destructive: Vec<String>,
     pub(crate) old: Option<Vec<u8>>,
     pub(crate) new: Option<Vec<u8>>,
 }
@@ -206,6 +208,7 @@ impl Diff {
             diff.files.push(FileChange {
                 path: path.clone(),
                 change,
+                destructive: crate::emit::destruction(before, after),
                 old: before.map(|file| file.bytes.clone()),
                 new: after.map(|file| file.bytes.clone()),
             });

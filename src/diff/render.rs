@@ -29,6 +29,8 @@ const JSON_VALUE: usize = 4096;
 const ITEMS: usize = 200;
 const FIELDS: usize = 20;
 const NAMES: usize = 20;
+/// Characters of a sentence saying what a change destroys, at most.
+const REASON: usize = 1000;
 /// Bytes of the human format without `--verbose`.
 const HUMAN_BYTES: usize = 1 << 20;
 /// Bytes of the markdown, always; what does not fit is counted.
@@ -155,6 +157,8 @@ pub(crate) fn json<'a>(diff: Option<&'a Diff>, base: &'a str, problems: Problems
     struct File<'a> {
         path: Cow<'a, str>,
         change: Status,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        destructive: Vec<Cow<'a, str>>,
     }
     #[derive(Serialize)]
     struct Impact<'a> {
@@ -209,6 +213,11 @@ pub(crate) fn json<'a>(diff: Option<&'a Diff>, base: &'a str, problems: Problems
             .map(|file| File {
                 path: bounded(&file.path, NAME),
                 change: file.change,
+                destructive: file
+                    .destructive
+                    .iter()
+                    .map(|reason| bounded(reason, REASON))
+                    .collect(),
             })
             .collect(),
         impact: Impact {
@@ -349,6 +358,9 @@ fn human_text(diff: &Diff, options: Options) -> String {
     };
     for (index, file) in diff.files.iter().enumerate() {
         let mut text = format!("{} {}\n", sign(file.change), shown(&file.path, NAME));
+        for reason in &file.destructive {
+            let _ = writeln!(text, "    destructive: {}", shown(reason, REASON));
+        }
         if options.unified {
             text.push_str(&unified_diff(file, cut, "`--verbose` shows them"));
             text.push('\n');
@@ -359,6 +371,13 @@ fn human_text(diff: &Diff, options: Options) -> String {
                 "… and {} more files ({more})",
                 diff.files.len() - index
             );
+            let destructive = left_destructive(&diff.files[index..]);
+            if destructive > 0 {
+                let _ = writeln!(
+                    out,
+                    "    destructive: {destructive} of them destroy something in a cluster ({more})"
+                );
+            }
             break;
         }
         out.push_str(&text);
@@ -411,6 +430,14 @@ fn human_text(diff: &Diff, options: Options) -> String {
         );
     }
     out
+}
+
+/// How many of `files` destroy something in a cluster.
+fn left_destructive(files: &[FileChange]) -> usize {
+    files
+        .iter()
+        .filter(|file| !file.destructive.is_empty())
+        .count()
 }
 
 /// `text` as a markdown code span: escaped, and fenced by more backticks than it holds.
@@ -485,6 +512,26 @@ fn markdown_text(diff: &Diff, options: Options) -> String {
         "| clusters whose applications change | {} |",
         cell(&impact.clusters)
     );
+    let destructive: Vec<&String> = diff
+        .files
+        .iter()
+        .flat_map(|file| &file.destructive)
+        .collect();
+    if !destructive.is_empty() {
+        let mut reasons: Vec<String> = destructive
+            .iter()
+            .take(CELL_NAMES)
+            .map(|reason| shown(reason, REASON).replace('|', "\\|"))
+            .collect();
+        if destructive.len() > CELL_NAMES {
+            reasons.push(format!("and {} more", destructive.len() - CELL_NAMES));
+        }
+        let _ = writeln!(
+            out,
+            "| :warning: **destructive** | {} |",
+            reasons.join("<br>")
+        );
+    }
     if !impact.dependents.is_empty() {
         let _ = writeln!(
             out,
@@ -569,11 +616,14 @@ fn markdown_text(diff: &Diff, options: Options) -> String {
         diff.files.len()
     );
     for (index, file) in diff.files.iter().enumerate() {
-        let text = format!(
+        let mut text = format!(
             "- {} {}\n",
             sign(file.change),
             code(&shown(&file.path, NAME))
         );
+        for reason in &file.destructive {
+            let _ = writeln!(text, "  - **destructive**: {}", shown(reason, REASON));
+        }
         if index >= items || !fits(&out, &text, limit) {
             let _ = writeln!(
                 out,
@@ -636,6 +686,7 @@ mod tests {
             diff.files.push(FileChange {
                 path: format!("argocd/clusters/{}.yaml", name(index)),
                 change: Status::Changed,
+                destructive: vec![format!("Application `{}` is removed", name(index)); 3],
                 old: Some("```\na\n".repeat(1000).into_bytes()),
                 new: Some("```\nb\n".repeat(1000).into_bytes()),
             });
@@ -666,6 +717,8 @@ mod tests {
                 &text[text.len() - 300..]
             );
             assert!(text.contains("more entities"), "{text}");
+            assert!(text.contains("| :warning: **destructive** |"), "{text}");
+            assert!(text.contains("<br>and 890 more |"), "{text}");
             assert!(!text.contains('\u{1b}'));
             assert!(!text.lines().any(|line| line.trim_start().starts_with("::")));
         }
@@ -689,6 +742,18 @@ mod tests {
         assert!(text.contains("more entities (`--verbose` lists them all)"));
         assert!(text.contains("… and 10 more fields"));
         assert!(text.contains("and 30 more"));
+        let left = text
+            .lines()
+            .find(|line| line.contains("more files"))
+            .unwrap_or_default();
+        assert!(
+            text.contains(&format!(
+                "    destructive: {} of them destroy something in a cluster",
+                left.split(' ').nth(2).unwrap_or_default()
+            )),
+            "{left}"
+        );
+        assert!(!text.contains("    destructive: 0 of them"));
         let all = human(
             &diff,
             Options {

@@ -38,17 +38,38 @@ pub(crate) enum Target {
     TerraformTeams,
     /// One cloud project's Terraform variables.
     TerraformProject { project: String },
-    /// The root Application of a cluster.
-    ArgoRoot { cluster: String },
+    /// An Argo CD's bootstrap: the roots' project and the root, applied once by hand.
+    ArgoBootstrap { argocd: String },
+    /// The project that creates the namespaces of the clusters an Argo CD manages.
+    ArgoNamespacesProject { argocd: String },
+    /// The project that applies the `PrometheusRule`s of the clusters an Argo CD manages.
+    ArgoMonitoringProject { argocd: String },
+    /// A cluster's Secret (when managed remotely) and its root, under its Argo CD's root.
+    ArgoCluster { argocd: String, cluster: String },
     /// A team's `AppProject` on a cluster.
-    ArgoProject { cluster: String, team: String },
+    ArgoProject {
+        argocd: String,
+        cluster: String,
+        team: String,
+    },
+    /// The Application that creates a cluster's namespaces.
+    ArgoNamespaces { argocd: String, cluster: String },
+    /// The Application that applies a cluster's `PrometheusRule`s.
+    ArgoMonitoring { argocd: String, cluster: String },
     /// A service's Application on a cluster.
-    ArgoApplication { cluster: String, service: String },
+    ArgoApplication {
+        argocd: String,
+        cluster: String,
+        service: String,
+    },
+    /// A cluster's namespaces and their quotas, which its namespaces Application syncs.
+    Namespaces { cluster: String },
     /// The declarations of the teams' Terraform variables.
     TerraformTeamsVariables,
     /// The declarations of one cloud project's Terraform variables.
     TerraformProjectVariables { project: String },
-    /// A service's `PrometheusRule` on a cluster, applied by that cluster's Argo CD.
+    /// A service's `PrometheusRule` on a cluster, which the cluster's monitoring Application
+    /// applies.
     PrometheusRule { cluster: String, service: String },
     /// The Alertmanager configuration.
     Alertmanager,
@@ -72,19 +93,39 @@ impl Target {
             Self::TerraformProject { project } => {
                 format!("terraform/projects/{project}.auto.tfvars.json")
             }
-            Self::ArgoRoot { cluster } => format!("argocd/roots/{cluster}.yaml"),
-            Self::ArgoProject { cluster, team } => {
-                format!("argocd/clusters/{cluster}/projects/{team}.yaml")
+            Self::ArgoBootstrap { argocd } => format!("argocd/{argocd}/root/bootstrap.yaml"),
+            Self::ArgoNamespacesProject { argocd } => {
+                format!("argocd/{argocd}/root/namespaces.yaml")
             }
-            Self::ArgoApplication { cluster, service } => {
-                format!("argocd/clusters/{cluster}/apps/{service}.yaml")
+            Self::ArgoMonitoringProject { argocd } => {
+                format!("argocd/{argocd}/root/monitoring.yaml")
             }
+            Self::ArgoCluster { argocd, cluster } => {
+                format!("argocd/{argocd}/root/clusters/{cluster}.yaml")
+            }
+            Self::ArgoProject {
+                argocd,
+                cluster,
+                team,
+            } => format!("argocd/{argocd}/clusters/{cluster}/projects/{team}.yaml"),
+            Self::ArgoNamespaces { argocd, cluster } => {
+                format!("argocd/{argocd}/clusters/{cluster}/namespaces.yaml")
+            }
+            Self::ArgoMonitoring { argocd, cluster } => {
+                format!("argocd/{argocd}/clusters/{cluster}/monitoring.yaml")
+            }
+            Self::ArgoApplication {
+                argocd,
+                cluster,
+                service,
+            } => format!("argocd/{argocd}/clusters/{cluster}/apps/{service}.yaml"),
+            Self::Namespaces { cluster } => format!("kubernetes/{cluster}/namespaces.yaml"),
             Self::TerraformTeamsVariables => "terraform/teams.variables.tf.json".to_owned(),
             Self::TerraformProjectVariables { project } => {
                 format!("terraform/projects/{project}.variables.tf.json")
             }
             Self::PrometheusRule { cluster, service } => {
-                format!("argocd/clusters/{cluster}/monitoring/{service}.yaml")
+                format!("{}/{service}.yaml", monitoring_dir(cluster))
             }
             Self::Alertmanager => "alertmanager/alertmanager.yaml".to_owned(),
             Self::BackstageLocation => "backstage/catalog.yaml".to_owned(),
@@ -105,9 +146,15 @@ impl Target {
             | Self::TerraformProject { .. }
             | Self::TerraformTeamsVariables
             | Self::TerraformProjectVariables { .. } => "Terraform",
-            Self::ArgoRoot { .. } | Self::ArgoProject { .. } | Self::ArgoApplication { .. } => {
-                "Argo CD"
-            }
+            Self::ArgoBootstrap { .. }
+            | Self::ArgoNamespacesProject { .. }
+            | Self::ArgoMonitoringProject { .. }
+            | Self::ArgoCluster { .. }
+            | Self::ArgoProject { .. }
+            | Self::ArgoNamespaces { .. }
+            | Self::ArgoMonitoring { .. }
+            | Self::ArgoApplication { .. } => "Argo CD",
+            Self::Namespaces { .. } => "Kubernetes, through Argo CD",
             Self::PrometheusRule { .. } => "Prometheus, through Argo CD",
             Self::Alertmanager => "Alertmanager",
             Self::BackstageLocation | Self::BackstageEntity { .. } | Self::BackstageUser { .. } => {
@@ -128,15 +175,46 @@ impl Target {
         }
     }
 
-    /// The cluster whose Argo CD applies this file.
+    /// The cluster this file deploys to or declares: for an Argo CD's own files, the cluster
+    /// it runs on.
     pub(crate) fn cluster(&self) -> Option<&str> {
         match self {
-            Self::ArgoRoot { cluster }
+            Self::ArgoBootstrap { argocd }
+            | Self::ArgoNamespacesProject { argocd }
+            | Self::ArgoMonitoringProject { argocd } => Some(argocd),
+            Self::ArgoCluster { cluster, .. }
             | Self::ArgoProject { cluster, .. }
+            | Self::ArgoNamespaces { cluster, .. }
+            | Self::ArgoMonitoring { cluster, .. }
             | Self::ArgoApplication { cluster, .. }
+            | Self::Namespaces { cluster }
             | Self::PrometheusRule { cluster, .. } => Some(cluster),
             _ => None,
         }
+    }
+
+    /// Whether the file holds Kubernetes objects that Argo CD applies.
+    fn is_kubernetes(&self) -> bool {
+        self.cluster().is_some()
+    }
+}
+
+/// The directory of a cluster's `PrometheusRule`s, which its monitoring Application syncs,
+/// relative to the output directory: beside its namespaces, never under an Argo CD's tree,
+/// whose roots would apply them in a project that forbids them.
+fn monitoring_dir(cluster: &str) -> String {
+    format!("kubernetes/{cluster}/monitoring")
+}
+
+/// What applying the change of one generated file from `before` to `after` destroys in a
+/// cluster (an Application or a Namespace removed, renamed or moved; an Application's
+/// project or destination changed), one sentence each; empty when nothing is.
+pub(crate) fn destruction(before: Option<&OutputFile>, after: Option<&OutputFile>) -> Vec<String> {
+    match before {
+        Some(before) if before.target.is_kubernetes() => {
+            argocd::destruction(Some(&before.bytes), after.map(|file| file.bytes.as_slice()))
+        }
+        _ => Vec::new(),
     }
 }
 

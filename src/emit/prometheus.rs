@@ -1,8 +1,9 @@
 //! prometheus-operator's `PrometheusRule`s: per cluster, one object per service with alerts
 //! that runs there, in the service's namespace, holding one rule group with every alert of the
 //! registry (its `for`, severity and summary) and labels naming the service, its team, its
-//! tier, the cluster and its environment, which is what Alertmanager routes on. Only fields
-//! Prometheus 2.42 reads: no group `labels`, no `query_offset`.
+//! tier, the cluster and its environment, which is what Alertmanager routes on; removed as the
+//! service's removal policy says. Only fields Prometheus 2.42 reads: no group `labels`, no
+//! `query_offset`. The cluster's monitoring Application applies them (see [`super::argocd`]).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use serde::Serialize;
 
 use super::{OutputSet, Target};
 use crate::graph::{Graph, Relation};
-use crate::model::{Cluster, EntityId, Kind, Service};
+use crate::model::{Cluster, EntityId, Kind, Service, Settings};
 
 const API_VERSION: &str = "monitoring.coreos.com/v1";
 const LABEL_PREFIX: &str = "registry.dev";
@@ -29,6 +30,8 @@ struct Metadata<'a> {
     name: &'a str,
     namespace: &'a str,
     labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    annotations: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +76,7 @@ pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet
             continue;
         }
         let bytes = super::yaml(&rule(
+            &graph.registry.settings,
             cluster_id,
             cluster,
             service_id,
@@ -95,6 +99,7 @@ pub(super) fn emit(graph: &Graph, cluster_id: &EntityId, outputs: &mut OutputSet
 }
 
 fn rule<'a>(
+    settings: &Settings,
     cluster_id: &'a EntityId,
     cluster: &'a Cluster,
     id: &'a EntityId,
@@ -130,6 +135,7 @@ fn rule<'a>(
     .into_iter()
     .map(|(key, value)| (format!("{LABEL_PREFIX}/{key}"), value.to_owned()))
     .collect();
+    let removal = settings.removal(service.lifecycle, service.tier);
     PrometheusRule {
         api_version: API_VERSION,
         kind: "PrometheusRule",
@@ -137,6 +143,9 @@ fn rule<'a>(
             name: &id.name,
             namespace,
             labels,
+            annotations: super::argocd::removal_annotation(removal)
+                .into_iter()
+                .collect(),
         },
         spec: Spec {
             groups: vec![Group {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{OutputSet, Target};
 use crate::graph::Graph;
-use crate::model::{EntityId, Kind, Service};
+use crate::model::{EntityId, Kind, Service, Topology};
 
 #[derive(Serialize)]
 struct TeamsFile<'a> {
@@ -69,6 +69,8 @@ struct ClusterVars<'a> {
     kubernetes_version: &'a str,
     argocd_server: &'a str,
     argocd_namespace: &'a str,
+    /// The cluster whose Argo CD manages this one: its own name when it runs its own.
+    argocd_managed_by: &'a str,
     node_pools: BTreeMap<&'a str, NodePoolVars<'a>>,
 }
 
@@ -186,6 +188,7 @@ pub(super) fn project(graph: &Graph, id: &EntityId, outputs: &mut OutputSet) {
                 kubernetes_version: &cluster.kubernetes_version,
                 argocd_server: &cluster.argocd.server,
                 argocd_namespace: &cluster.argocd.namespace,
+                argocd_managed_by: Topology::manager(&cluster_id.name, cluster),
                 node_pools: cluster
                     .node_pools
                     .iter()
@@ -409,6 +412,7 @@ fn project_types() -> Vec<(&'static str, &'static str, String)> {
                 ("kubernetes_version", string()),
                 ("argocd_server", string()),
                 ("argocd_namespace", string()),
+                ("argocd_managed_by", string()),
                 (
                     "node_pools",
                     map(&object(&[

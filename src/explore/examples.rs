@@ -6,6 +6,30 @@ use crate::diagnostic::Code;
 
 /// Every example, by code, as written in `examples/<code>.txt`.
 const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "argocd-name-conflict",
+        include_str!("examples/argocd-name-conflict.txt"),
+    ),
+    (
+        "argocd-name-too-long",
+        include_str!("examples/argocd-name-too-long.txt"),
+    ),
+    (
+        "argocd-topology",
+        include_str!("examples/argocd-topology.txt"),
+    ),
+    (
+        "cluster-server-conflict",
+        include_str!("examples/cluster-server-conflict.txt"),
+    ),
+    (
+        "reserved-namespace",
+        include_str!("examples/reserved-namespace.txt"),
+    ),
+    (
+        "shared-namespace",
+        include_str!("examples/shared-namespace.txt"),
+    ),
     ("duplicate-key", include_str!("examples/duplicate-key.txt")),
     (
         "unreadable-file",

@@ -4,6 +4,7 @@
 //! are in the graph with their well-typed references, so one pass reports everything; they are
 //! never emitted. Output: a [`Graph`] over the [`Registry`]; it reads no files.
 
+mod argocd;
 mod cycle;
 mod policy;
 
@@ -87,6 +88,7 @@ pub(crate) fn link(registry: Registry, sources: &Sources, sink: &mut Sink) -> Gr
     };
     cycle::check(&graph, sources, sink);
     policy::check(&graph, sources, sink);
+    argocd::check(&graph, sources, sink);
     graph
 }
 

@@ -1,7 +1,10 @@
 //! Typed entities, read from values that passed their schema, with the schema's optional
 //! fields defaulted. Emitters read these; the blob also keeps the full evaluated value.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use strum::Display;
 
 use super::{Environment, Lifecycle};
 
@@ -60,9 +63,45 @@ pub(crate) struct Cluster {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct ArgoCd {
+    /// The cluster's API server, as an Argo CD on another cluster reaches it.
     pub(crate) server: String,
+    /// The namespace the Argo CD running on this cluster watches, when it runs one.
     pub(crate) namespace: String,
+    /// The cluster whose Argo CD manages this one; `None` when it runs its own.
+    pub(crate) managed_by: Option<String>,
+    /// The base64 of the PEM bundle of the API server's certificate authorities.
+    pub(crate) ca_data: Option<String>,
+    /// How a remote Argo CD authenticates to the API server, without secret material.
+    pub(crate) auth: Option<ClusterAuth>,
+}
+
+/// Workload identity, one kind per cloud: what a cluster Secret's `config` needs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClusterAuth {
+    pub(crate) eks: Option<EksAuth>,
+    pub(crate) gke: Option<GkeAuth>,
+    pub(crate) aks: Option<AksAuth>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EksAuth {
+    pub(crate) cluster_name: String,
+    #[serde(rename = "roleARN")]
+    pub(crate) role_arn: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct GkeAuth {}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AksAuth {
+    pub(crate) client_id: String,
+    pub(crate) tenant_id: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -100,6 +139,38 @@ pub(crate) struct Service {
     pub(crate) deployments: Vec<Deployment>,
     #[serde(default)]
     pub(crate) resources: Resources,
+    /// How the deployments' manifests are made: a Helm chart, a Kustomize overlay, or a
+    /// plain directory.
+    #[serde(default)]
+    pub(crate) packaging: Packaging,
+    #[serde(default)]
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) requests: Option<Requests>,
+    #[serde(default)]
+    pub(crate) ports: Vec<Port>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub(crate) enum Packaging {
+    Helm,
+    Kustomize,
+    #[default]
+    Directory,
+}
+
+/// Compute requested by each replica, as Kubernetes quantities.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Requests {
+    pub(crate) cpu: String,
+    pub(crate) memory: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Port {
+    pub(crate) name: String,
+    pub(crate) port: u16,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -108,10 +179,18 @@ pub(crate) struct Deployment {
     pub(crate) cluster: String,
     pub(crate) namespace: String,
     pub(crate) replicas: u32,
+    pub(crate) autoscaling: Option<Autoscaling>,
     #[serde(default = "default_path")]
     pub(crate) path: String,
     #[serde(default = "default_revision")]
     pub(crate) revision: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Autoscaling {
+    pub(crate) max_replicas: u32,
+    pub(crate) target_cpu_percent: Option<u32>,
 }
 
 /// What kind of component a service is.

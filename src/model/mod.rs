@@ -2,6 +2,7 @@
 //! fields by which each kind refers to others, and the settings. Types and that table only;
 //! no stage logic lives here.
 
+mod argocd;
 mod entity;
 mod entity_id;
 mod kind;
@@ -9,13 +10,17 @@ mod reference;
 mod registry;
 mod settings;
 
+pub(crate) use argocd::{
+    IN_CLUSTER, IN_CLUSTER_NAME, LABEL_MAX, RELEASE_MAX, SYSTEM_NAMESPACES, Topology, names,
+};
 pub(crate) use entity::{
-    Cluster, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Entity, Project, Service, Team,
+    Cluster, ClusterAuth, ComponentType, DEFAULT_PATH, DEFAULT_REVISION, Deployment, Entity,
+    Packaging, Project, Service, Team,
 };
 pub(crate) use entity_id::EntityId;
 pub(crate) use kind::Kind;
 pub(crate) use reference::{Reference, Relation, references};
 pub(crate) use registry::{Invalid, Record, Registry};
 pub(crate) use settings::{
-    Environment, Lifecycle, Settings, default_library_paths, settings_library_paths,
+    Environment, Lifecycle, Removal, Settings, default_library_paths, settings_library_paths,
 };

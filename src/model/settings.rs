@@ -57,6 +57,69 @@ pub(crate) struct Settings {
     policies: BTreeMap<String, PolicySeverity>,
     #[serde(default)]
     lifecycle_environments: BTreeMap<Lifecycle, Vec<Environment>>,
+    #[serde(default)]
+    pub(crate) argocd: ArgoSettings,
+}
+
+/// How the generated Argo CD objects behave: where teams may not deploy, and what removing
+/// a deployment does.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArgoSettings {
+    /// Namespaces no service may deploy into, beyond Kubernetes' own and Argo CD's.
+    #[serde(default)]
+    pub(crate) reserved_namespaces: Vec<String>,
+    /// What removing an Application does, by lifecycle and tier: the first rule that matches.
+    #[serde(default = "default_removal")]
+    pub(crate) removal: Vec<RemovalRule>,
+}
+
+impl Default for ArgoSettings {
+    fn default() -> Self {
+        Self {
+            reserved_namespaces: Vec::new(),
+            removal: default_removal(),
+        }
+    }
+}
+
+/// One rule of the removal policy: services of these lifecycles and tiers (any, when absent).
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct RemovalRule {
+    pub(crate) lifecycles: Option<Vec<Lifecycle>>,
+    pub(crate) tiers: Option<Vec<u8>>,
+    pub(crate) policy: Removal,
+}
+
+/// What Argo CD does with a generated object once the registry no longer produces it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Display, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub(crate) enum Removal {
+    /// Deleted, and with it everything it deployed.
+    Prune,
+    /// Deleted once someone approves it in Argo CD (`Prune=confirm`, `Delete=confirm`).
+    Confirm,
+    /// Left in place until deleted by hand (`Prune=false`, `Delete=false`).
+    Keep,
+}
+
+/// Deprecated services are kept, tier-1 services wait for approval, the rest are pruned.
+fn default_removal() -> Vec<RemovalRule> {
+    vec![
+        RemovalRule {
+            lifecycles: Some(vec![Lifecycle::Deprecated]),
+            tiers: None,
+            policy: Removal::Keep,
+        },
+        RemovalRule {
+            lifecycles: None,
+            tiers: Some(vec![1]),
+            policy: Removal::Confirm,
+        },
+    ]
 }
 
 /// Where `registry publish` and `registry fetch` go when given no URL.
@@ -214,6 +277,23 @@ impl Settings {
                 !(lifecycle == Lifecycle::Experimental && environment == Environment::Production)
             }
         }
+    }
+
+    /// What removing the Application of a service of `lifecycle` and `tier` does.
+    pub(crate) fn removal(&self, lifecycle: Lifecycle, tier: u8) -> Removal {
+        self.argocd
+            .removal
+            .iter()
+            .find(|rule| {
+                rule.lifecycles
+                    .as_ref()
+                    .is_none_or(|lifecycles| lifecycles.contains(&lifecycle))
+                    && rule
+                        .tiers
+                        .as_ref()
+                        .is_none_or(|tiers| tiers.contains(&tier))
+            })
+            .map_or(Removal::Prune, |rule| rule.policy)
     }
 
     /// The environments a lifecycle may deploy to.

@@ -28,8 +28,8 @@ fn a_service_as_json() {
             .unwrap()
             .iter()
             .any(
-                |file| file["path"] == "argocd/clusters/prod-eu/apps/checkout.yaml"
-                    && file["creates"][0] == "Application argocd/checkout-prod-eu"
+                |file| file["path"] == "argocd/prod-eu/clusters/prod-eu/apps/checkout.yaml"
+                    && file["creates"][0] == "Application argocd/checkout.prod-eu"
             )
     );
     insta::assert_snapshot!(output.stdout);

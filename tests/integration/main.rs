@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real registries, in one test binary.
 
+mod argocd;
 mod backstage;
 mod build;
 mod check;

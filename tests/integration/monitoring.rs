@@ -46,7 +46,7 @@ fn trees() -> (tempfile::TempDir, Vec<PathBuf>) {
 
 /// Every `PrometheusRule` under `dir`, by path.
 fn rules(dir: &Path) -> Vec<(String, Value)> {
-    tree(&dir.join("argocd"))
+    tree(&dir.join("kubernetes"))
         .into_iter()
         .filter(|(path, _)| path.contains("/monitoring/"))
         .map(|(path, text)| (path, serde_yaml_ng::from_str(&text).unwrap()))
@@ -118,7 +118,7 @@ fn rules_sit_with_the_service_on_every_cluster_it_runs_on() {
         let alerts = service["spec"]["alerts"].as_array().unwrap();
         for deployment in service["spec"]["deployments"].as_array().unwrap() {
             let cluster = deployment["cluster"].as_str().unwrap();
-            let path = generated.join(format!("argocd/clusters/{cluster}/monitoring/{name}.yaml"));
+            let path = generated.join(format!("kubernetes/{cluster}/monitoring/{name}.yaml"));
             if alerts.is_empty() {
                 assert!(!path.exists(), "{}", path.display());
                 continue;
@@ -126,6 +126,21 @@ fn rules_sit_with_the_service_on_every_cluster_it_runs_on() {
             let object: Value =
                 serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             assert_eq!(object["metadata"]["namespace"], deployment["namespace"]);
+            // Removed as the service's Application is: kept, confirmed or pruned alike.
+            let application: Value = serde_yaml_ng::from_str(
+                &std::fs::read_to_string(generated.join(format!(
+                    "argocd/prod-eu/clusters/{cluster}/apps/{name}.yaml"
+                )))
+                .unwrap(),
+            )
+            .unwrap();
+            let options = "argocd.argoproj.io/sync-options";
+            assert_eq!(
+                object["metadata"]["annotations"][options],
+                application["metadata"]["annotations"][options],
+                "{}",
+                path.display()
+            );
             let rules = object["spec"]["groups"][0]["rules"].as_array().unwrap();
             assert_eq!(rules.len(), alerts.len());
             let team = service["spec"]["owner"].as_str().unwrap();
@@ -151,7 +166,7 @@ fn rules_sit_with_the_service_on_every_cluster_it_runs_on() {
 fn a_firing_alert_carries_the_labels_alertmanager_routes_on() {
     let object: Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(
-            project_root().join("generated/argocd/clusters/prod-eu/monitoring/checkout.yaml"),
+            project_root().join("generated/kubernetes/prod-eu/monitoring/checkout.yaml"),
         )
         .unwrap(),
     )

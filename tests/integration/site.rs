@@ -100,7 +100,7 @@ fn every_entity_is_rendered_with_its_owner_and_placement() {
         "<a href=\"#cluster/prod-eu\" class=\"ref\">prod-eu</a>",
         "<a href=\"#project/acme-prod\" class=\"ref\">acme-prod</a>",
         "depends on <a href=\"#service/payments-api\"",
-        "Application argocd/checkout-prod-eu",
+        "Application argocd/checkout.prod-eu",
         "registry/services/checkout.jsonnet:3",
     ] {
         assert!(

@@ -13,6 +13,7 @@ variable "cluster" {
     kubernetes_version = string
     argocd_server      = string
     argocd_namespace   = string
+    argocd_managed_by  = string
     node_pools = map(object({
       machine_type = string
       min_nodes    = number
