@@ -16,7 +16,8 @@
 //! new entities. [`command`] holds one file per verb, [`cli`] their arguments, [`workspace`]
 //! where they work; problems in a registry are [`diagnostic`]s, failures of the tool an
 //! [`Error`]; all output goes through [`output::Output`]. [`text`], [`pointer`] and [`atomic`]
-//! are small helpers shared by several stages.
+//! are small helpers shared by several stages; [`fuzz`] drives the stages from arbitrary bytes,
+//! for the fuzz targets.
 
 mod atomic;
 mod cli;
@@ -28,6 +29,8 @@ mod emit;
 mod error;
 mod evaluate;
 mod explore;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod model;
 mod outdir;
