@@ -47,3 +47,9 @@ run *ARGS:
 [group('bench')]
 bench *SIZES:
     bench/run.sh {{SIZES}}
+
+# fuzz TARGET (jsonnet, data or publication) for SECONDS, on the stable toolchain
+[group('fuzz')]
+fuzz TARGET SECONDS='600':
+    mkdir -p fuzz/corpus/{{TARGET}}
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none {{TARGET}} fuzz/corpus/{{TARGET}} fuzz/seeds/{{TARGET}} -- -max_total_time={{SECONDS}} -timeout=10 -rss_limit_mb=4096

@@ -9,7 +9,7 @@ use strum::IntoEnumIterator;
 
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Severity, Sink};
-use crate::evaluate::evaluate;
+use crate::evaluate::{Evaluation, evaluate};
 use crate::graph::{Graph, link};
 use crate::model::{Kind, Settings};
 use crate::source::Sources;
@@ -29,6 +29,18 @@ impl Compilation {
     pub(crate) fn new(sources: Arc<Sources>) -> Result<Self> {
         let mut sink = Sink::default();
         let evaluation = evaluate(&sources, &mut sink)?;
+        Ok(Self::after(sources, evaluation, sink))
+    }
+
+    /// Runs every stage after evaluation over `sources` whose files hold JSON, taken as the
+    /// values they evaluate to ([`crate::evaluate::data`]); `None` without a settings file.
+    pub(crate) fn of_data(sources: Arc<Sources>) -> Option<Self> {
+        let mut sink = Sink::default();
+        let evaluation = crate::evaluate::data(&sources, &mut sink)?;
+        Some(Self::after(sources, evaluation, sink))
+    }
+
+    fn after(sources: Arc<Sources>, evaluation: Evaluation, mut sink: Sink) -> Self {
         let registry = validate(evaluation, &sources, &mut sink);
         let credential = registry
             .as_ref()
@@ -39,11 +51,11 @@ impl Compilation {
             crate::scan::credentials(&sources, registry.as_ref(), severity, &mut sink);
         }
         let graph = registry.map(|registry| link(registry, &sources, &mut sink));
-        Ok(Self {
+        Self {
             sources,
             graph,
             diagnostics: sink.into_sorted(),
-        })
+        }
     }
 
     pub(crate) fn sources(&self) -> &Sources {

@@ -17,7 +17,7 @@
 //! where they work; problems in a registry are [`diagnostic`]s, failures of the tool an
 //! [`Error`]; all output goes through [`output::Output`], and progress on a terminal through
 //! [`progress`]. [`text`], [`pointer`] and [`atomic`] are small helpers shared by several
-//! stages.
+//! stages; [`fuzz`] drives the stages from arbitrary bytes, for the fuzz targets.
 
 mod atomic;
 mod cli;
@@ -29,6 +29,8 @@ mod emit;
 mod error;
 mod evaluate;
 mod explore;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod model;
 mod outdir;

@@ -79,6 +79,50 @@ fn write(
     Ok(())
 }
 
+/// A JSON value as compact JSON, written as [`to_json`] writes the Jsonnet value it would
+/// evaluate to: numbers as Jsonnet's doubles, the same bound on depth. `None` when it is
+/// deeper than [`MAX_VALUE_NESTING`].
+pub(super) fn data_to_json(value: &serde_json::Value) -> Option<String> {
+    fn write(value: &serde_json::Value, out: &mut Vec<u8>, depth: usize) -> Option<()> {
+        if depth > MAX_VALUE_NESTING {
+            return None;
+        }
+        match value {
+            serde_json::Value::Null => out.extend_from_slice(b"null"),
+            serde_json::Value::Bool(true) => out.extend_from_slice(b"true"),
+            serde_json::Value::Bool(false) => out.extend_from_slice(b"false"),
+            serde_json::Value::String(value) => string(out, value),
+            serde_json::Value::Number(number) => write_number(out, number.as_f64()?),
+            serde_json::Value::Array(items) => {
+                out.push(b'[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    write(item, out, depth + 1)?;
+                }
+                out.push(b']');
+            }
+            serde_json::Value::Object(fields) => {
+                out.push(b'{');
+                for (index, (key, field)) in fields.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    string(out, key);
+                    out.push(b':');
+                    write(field, out, depth + 1)?;
+                }
+                out.push(b'}');
+            }
+        }
+        Some(())
+    }
+    let mut json = Vec::with_capacity(1024);
+    write(value, &mut json, 0)?;
+    Some(String::from_utf8(json).expect("JSON is UTF-8"))
+}
+
 fn string(out: &mut Vec<u8>, value: &str) {
     serde_json::Serializer::new(out)
         .serialize_str(value)

@@ -355,6 +355,42 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
     })
 }
 
+/// Takes every file of `sources` for the value it holds as JSON text, as a Jsonnet file that
+/// holds only JSON evaluates to: the later stages without jrsonnet, for the fuzz targets. A
+/// file that is not JSON, or too deep, fails without a diagnostic. `None` without a settings
+/// file.
+pub(crate) fn data(sources: &Sources, sink: &mut Sink) -> Option<Evaluation> {
+    let parse = |file: FileId| -> Option<Value> { serde_json::from_str(sources.text(file)?).ok() };
+    let settings_file = sources.get(SETTINGS_FILE)?;
+    let value = parse(settings_file);
+    let library_paths = value
+        .as_ref()
+        .and_then(settings_library_paths)
+        .unwrap_or_else(crate::model::default_library_paths);
+    let layout = Layout::new(sources, &library_paths, sink);
+    let mut entities = Vec::with_capacity(layout.entities.len());
+    let mut failed = Vec::new();
+    for entity in layout.entities {
+        match parse(entity.file).as_ref().and_then(convert::data_to_json) {
+            Some(json) => entities.push((entity, json)),
+            None => failed.push(entity),
+        }
+    }
+    Some(Evaluation {
+        settings: SettingsValue {
+            file: settings_file,
+            value: value
+                .as_ref()
+                .and_then(convert::data_to_json)
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            imports: Imports::default(),
+        },
+        entities,
+        failed,
+        imports: Imports::default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

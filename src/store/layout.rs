@@ -180,6 +180,14 @@ impl Record {
     }
 }
 
+/// The bytes of the record stored as publication `sequence`, parsed and checked; otherwise
+/// why they are not one.
+pub(crate) fn parse_record(bytes: &[u8], sequence: u64) -> Result<Record, String> {
+    let record: Record = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+    record.check(sequence)?;
+    Ok(record)
+}
+
 const LATEST_HEAD: &[u8] = b"{\"publication\":";
 const LATEST_MIDDLE: &[u8] = b",\"registry\":";
 const LATEST_TAIL: &[u8] = b"}\n";

@@ -5,7 +5,7 @@
 
 use super::Store;
 use super::layout::{
-    LATEST, MAX_BLOB, MAX_RECORD, Mismatch, PUBLICATIONS, Record, carried, claimed,
+    LATEST, MAX_BLOB, MAX_RECORD, Mismatch, PUBLICATIONS, Record, carried, claimed, parse_record,
     publication_key, publication_sequence, verify, verify_digest,
 };
 use crate::{Error, Result};
@@ -20,10 +20,7 @@ pub(super) async fn find_record(store: &Store, sequence: u64) -> Result<Option<R
     let Some(bytes) = store.read(&key, MAX_RECORD).await? else {
         return Ok(None);
     };
-    let record: Record = serde_json::from_slice(&bytes)
-        .map_err(|error| corrupt(format!("not a publication record: {error}")))?;
-    record
-        .check(sequence)
+    let record = parse_record(&bytes, sequence)
         .map_err(|why| corrupt(format!("not a publication record: {why}")))?;
     Ok(Some(record))
 }
