@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# The benchmark: `registry` against the bare jrsonnet evaluator on synthetic registries.
+# The benchmark: `registry` against the bare jrsonnet evaluator on synthetic registries of two
+# shapes (bench/generate.py's and bench/generate_mixins.py's).
 #
-#   bench/run.sh                 # 1000, 10000 and 50000 services
+#   bench/run.sh                 # 1000 and 10000 services of each shape
 #   bench/run.sh 1000 10000      # the sizes given
 #
 # Builds the release binary, installs the `jrsonnet` command-line tool if it is missing,
 # generates the registries under bench/out/ (only when missing or made by another version of
-# generate.py), checks that each one is clean, then measures each command RUNS times with
-# /usr/bin/time and prints a Markdown table of the medians. Exits non-zero if `registry check`
-# reports any problem on a synthetic registry, or if a measured command fails.
+# their generator), checks that each one is clean, then measures each step RUNS times with
+# /usr/bin/time and prints a Markdown table of the medians, each as a ratio of jrsonnet's wall
+# time in the same run. The steps, in order, each run as `registry --root DIR ...`:
 #
-# Environment: RUNS (default 3), SEED (default 42), JRSONNET (the jrsonnet binary to use),
-# REGISTRY (a registry binary to measure instead of building the release one),
-# CARGO_TARGET_DIR (as for cargo).
+#   check --no-cache          cold: everything evaluated, rendered and compared
+#   check (empty cache)       the same, filling the cache
+#   check (nothing changed)   from the cache
+#   check (one edit)          one service's description changed, then
+#   diff --base HEAD          that change against the committed registry
+#   build --out {scratch}     a full write into an empty directory
+#
+# then the edit is undone. Exits non-zero if `registry check` reports any problem on a
+# synthetic registry, or if a measured command fails.
+#
+# Environment: RUNS (default 3), SEED (default 42), SHAPES (default "generate generate_mixins"),
+# JRSONNET (the jrsonnet binary to use), REGISTRY (a registry binary to measure instead of
+# building the release one), CARGO_TARGET_DIR (as for cargo).
 set -euo pipefail
 
-# The registry commands measured on each registry, besides the bare evaluator, run as
-# `registry --root DIR <command>`. `{scratch}` becomes a new empty directory for each run
-# (removed afterwards), for commands that write.
-COMMANDS=(
-  "check"
-  "build --out {scratch}"
-  "publish --to {scratch}"
-)
-
-DEFAULT_SIZES=(1000 10000 50000)
+DEFAULT_SIZES=(1000 10000)
+read -r -a SHAPES <<< "${SHAPES:-generate generate_mixins}"
 RUNS="${RUNS:-3}"
 SEED="${SEED:-42}"
 
@@ -86,16 +89,24 @@ fi
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 SCRATCH="$OUT/.scratch"
-cleanup() { rm -rf "$SCRATCH"; }
+# The service file edited for "one edit", put back however the run ends.
+edited=""
+cleanup() {
+  if [ -n "$edited" ] && [ -f "$SCRATCH/original.jsonnet" ]; then cp "$SCRATCH/original.jsonnet" "$edited"; fi
+  rm -rf "$SCRATCH"
+}
 trap cleanup EXIT
 
-# measure LABEL STDOUT COMMAND...: runs COMMAND under /usr/bin/time, its standard output to
-# STDOUT, and appends `LABEL wall cpu rss_kib` to $SAMPLES. Fails the benchmark if COMMAND fails.
+# measure LABEL STDOUT [--status N] COMMAND...: runs COMMAND under /usr/bin/time, its standard
+# output to STDOUT, and appends `LABEL wall cpu rss_kib` to $SAMPLES. Fails the benchmark unless
+# COMMAND exits N (default 0).
 measure() {
-  local label="$1" stdout="$2"
+  local label="$1" stdout="$2" want=0 status=0
   shift 2
-  if ! "$TIME" -f '%e %U %S %M' -o "$SCRATCH/time" "$@" > "$stdout" 2> "$SCRATCH/stderr"; then
-    say "run.sh: \`$*\` failed:"
+  if [ "$1" = --status ]; then want="$2"; shift 2; fi
+  "$TIME" -f '%e %U %S %M' -o "$SCRATCH/time" "$@" > "$stdout" 2> "$SCRATCH/stderr" || status=$?
+  if [ "$status" -ne "$want" ]; then
+    say "run.sh: \`$*\` exited $status, not $want:"
     [ "$stdout" = /dev/null ] || tail -n 40 "$stdout" >&2
     tail -n 40 "$SCRATCH/stderr" >&2
     exit 1
@@ -108,68 +119,99 @@ sample() { awk -F'\t' -v label="$2" -v c="$1" '$1 == label { print $c }' "$SAMPL
 
 # --- Registries --------------------------------------------------------------------------------
 
+# The repository holding the registry of shape $1 with $2 services: bench/out/<shape>-<n>, the
+# registry root at its `registry/` and the output directory at its `generated/registry`, so
+# that both are inside the repository as `registry` requires.
+registry_dir() { echo "$OUT/$1-$2"; }
+
 mkdir -p "$OUT"
-for n in "${sizes[@]}"; do
-  dir="$OUT/$n"
-  expected="$(sha256sum "$BENCH/generate.py" | cut -d' ' -f1) $n $SEED"
-  if [ "$(cat "$dir/.generator" 2> /dev/null)" != "$expected" ]; then
-    say "==> generating $n services in bench/out/$n"
-    python3 "$BENCH/generate.py" "$n" "$dir" --seed "$SEED" >&2
-    rm -rf "$OUT/generated/$n" "$dir/.git"
-  fi
-  # `publish` reads the registry from git: each registry is a repository of one commit.
-  if [ ! -d "$dir/.git" ]; then
-    git -C "$dir" init -q
-    git -C "$dir" add -A
-    git -C "$dir" -c user.name=bench -c user.email=bench@example.com commit -q -m "$n services"
-  fi
-  # `check` compares the generated files with what the registry produces: write them first.
-  say "==> registry build (bench/out/generated/$n)"
-  "$REGISTRY" --root "$dir" --color never build > "$OUT/build-$n.log" 2>&1 || {
-    tail -n 40 "$OUT/build-$n.log" >&2
-    die "registry build failed on the synthetic registry of $n services"
-  }
-  status=0
-  "$REGISTRY" --root "$dir" --color never check > "$OUT/check-$n.log" 2>&1 || status=$?
-  if [ "$status" -ne 0 ] || ! tail -n 1 "$OUT/check-$n.log" | grep -q ': no problems$'; then
-    tail -n 40 "$OUT/check-$n.log" >&2
-    die "registry check reported problems on the synthetic registry of $n services (exit $status; bench/out/check-$n.log)"
-  fi
-  say "    $(tail -n 1 "$OUT/check-$n.log")"
+for shape in "${SHAPES[@]}"; do
+  [ -f "$BENCH/$shape.py" ] || die "no generator bench/$shape.py"
+  for n in "${sizes[@]}"; do
+    dir="$(registry_dir "$shape" "$n")"
+    expected="$(sha256sum "$BENCH/$shape.py" | cut -d' ' -f1) $n $SEED"
+    if [ "$(cat "$dir/registry/.generator" 2> /dev/null)" != "$expected" ]; then
+      say "==> generating $n services of shape $shape in ${dir#"$REPO/"}"
+      rm -rf "$dir"
+      python3 "$BENCH/$shape.py" "$n" "$dir/registry" --seed "$SEED" >&2
+    fi
+    # `publish` and `diff` read the registry from git: each registry is a repository of one
+    # commit.
+    if [ ! -d "$dir/.git" ]; then
+      git -C "$dir" init -q
+      git -C "$dir" add -A
+      git -C "$dir" -c user.name=bench -c user.email=bench@example.com commit -q -m "$n services"
+    fi
+    # `check` compares the generated files with what the registry produces: write them first.
+    say "==> registry build ($(basename "$dir"))"
+    "$REGISTRY" --root "$dir/registry" --color never --no-cache build > "$OUT/build.log" 2>&1 || {
+      tail -n 40 "$OUT/build.log" >&2
+      die "registry build failed on the synthetic registry $(basename "$dir")"
+    }
+    status=0
+    "$REGISTRY" --root "$dir/registry" --color never --no-cache check > "$OUT/check.log" 2>&1 || status=$?
+    if [ "$status" -ne 0 ] || ! tail -n 1 "$OUT/check.log" | grep -q ': no problems$'; then
+      tail -n 40 "$OUT/check.log" >&2
+      die "registry check reported problems on the synthetic registry $(basename "$dir") (exit $status)"
+    fi
+    say "    $(tail -n 1 "$OUT/check.log")"
+  done
 done
 
 # --- Measurements ------------------------------------------------------------------------------
 
+# The service file edited for "one edit": the last in path order.
+edited_file() { find "$1/services" -name '*.jsonnet' | LC_ALL=C sort | tail -n 1; }
+
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rows=()
-for n in "${sizes[@]}"; do
-  dir="$OUT/$n"
-  mkdir -p "$SCRATCH"
-  SAMPLES="$SCRATCH/samples-$n"
-  : > "$SAMPLES"
-  labels=("jrsonnet -J lib all.libsonnet")
-  for command in "${COMMANDS[@]}"; do labels+=("registry $command"); done
-  for run in $(seq "$RUNS"); do
-    say "==> $n services, run $run of $RUNS"
-    measure "${labels[0]}" /dev/null "$JRSONNET" -J "$dir/lib" "$dir/all.libsonnet"
-    for command in "${COMMANDS[@]}"; do
-      scratch="$SCRATCH/out"
-      rm -rf "$scratch"
-      mkdir -p "$scratch"
-      read -r -a words <<< "${command//\{scratch\}/$scratch}"
-      measure "registry $command" "$SCRATCH/stdout" "$REGISTRY" --root "$dir" --color never "${words[@]}"
-      rm -rf "$scratch"
+mkdir -p "$SCRATCH"
+export XDG_CACHE_HOME="$SCRATCH/xdg"
+for shape in "${SHAPES[@]}"; do
+  for n in "${sizes[@]}"; do
+    dir="$(registry_dir "$shape" "$n")"
+    SAMPLES="$SCRATCH/samples-$shape-$n"
+    : > "$SAMPLES"
+    file="$(edited_file "$dir/registry")"
+    cp "$file" "$SCRATCH/original.jsonnet"
+    edited="$file"
+    labels=(
+      "jrsonnet -J lib all.libsonnet"
+      "check --no-cache"
+      "check, empty cache"
+      "check, nothing changed"
+      "check, one service edited"
+      "diff --base HEAD, one service edited"
+      "build --out EMPTY"
+    )
+    for run in $(seq "$RUNS"); do
+      say "==> $shape, $n services, run $run of $RUNS"
+      export REGISTRY_CACHE_DIR="$SCRATCH/cache"
+      rm -rf "$REGISTRY_CACHE_DIR"
+      r=("$REGISTRY" --root "$dir/registry" --color never)
+      measure "${labels[0]}" /dev/null "$JRSONNET" -J "$dir/registry/lib" "$dir/registry/all.libsonnet"
+      measure "${labels[1]}" "$SCRATCH/stdout" "${r[@]}" --no-cache check
+      measure "${labels[2]}" "$SCRATCH/stdout" "${r[@]}" check
+      measure "${labels[3]}" "$SCRATCH/stdout" "${r[@]}" check
+      printf '\n+ { description: "edited in run %s" }\n' "$run" >> "$file"
+      # The edit makes generated files stale: `check` reports them (exit 1), as it should.
+      measure "${labels[4]}" "$SCRATCH/stdout" --status 1 "${r[@]}" check
+      measure "${labels[5]}" "$SCRATCH/stdout" "${r[@]}" diff --base HEAD
+      cp "$SCRATCH/original.jsonnet" "$file"
+      rm -rf "$SCRATCH/out"
+      measure "${labels[6]}" /dev/null "${r[@]}" --no-cache build --out "$SCRATCH/out"
+      rm -rf "$SCRATCH/out"
     done
-  done
-  base=""
-  for label in "${labels[@]}"; do
-    wall="$(sample 2 "$label")"
-    cpu="$(sample 3 "$label")"
-    rss="$(sample 4 "$label")"
-    [ -n "$base" ] || base="$wall"
-    rows+=("$(awk -v n="$n" -v label="$label" -v wall="$wall" -v cpu="$cpu" -v rss="$rss" -v base="$base" \
-      'BEGIN { printf "| %d | `%s` | %.2f | %.2f | %.0f | %s |", n, label, wall, cpu, rss / 1024,
-               (base > 0 ? sprintf("%.2f", wall / base) : "-") }')")
+    edited=""
+    base="$(sample 2 "${labels[0]}")"
+    for label in "${labels[@]}"; do
+      wall="$(sample 2 "$label")"
+      cpu="$(sample 3 "$label")"
+      rss="$(sample 4 "$label")"
+      rows+=("$(awk -v shape="$shape" -v n="$n" -v label="$label" -v wall="$wall" -v cpu="$cpu" -v rss="$rss" -v base="$base" \
+        'BEGIN { printf "| %s | %d | `%s` | %.2f | %.2f | %.0f | %s |", shape, n, label, wall, cpu, rss / 1024,
+                 (base > 0 ? sprintf("%.2f", wall / base) : "-") }')")
+    done
   done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -180,7 +222,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "registry $("$REGISTRY" --version | awk '{ print $NF }') ($(cd "$REPO" && git describe --always --dirty 2> /dev/null || echo '?')), $("$JRSONNET" --version 2>&1 | head -n 1), $(rustc --version 2> /dev/null | cut -d' ' -f1-2)"
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average $load_before before, $load_after after; median of $RUNS runs"
   echo
-  echo "| services | command | wall s | cpu s | peak MiB | wall / jrsonnet |"
-  echo "| ---: | --- | ---: | ---: | ---: | ---: |"
+  echo "| shape | services | step | wall s | cpu s | peak MiB | wall / jrsonnet |"
+  echo "| --- | ---: | --- | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${rows[@]}"
 } | tee "$OUT/results.md"

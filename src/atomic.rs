@@ -56,6 +56,20 @@ pub(crate) fn write_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io::R
 /// it is renamed into place, but not the directory: a caller replacing many files in one
 /// directory flushes it once, after the last, and before it relies on any of them.
 pub(crate) fn replace_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io::Result<()> {
+    replace(dir, name, bytes, true)
+}
+
+/// Replaces the file `name` in the open directory `dir` with `bytes`, atomically but without
+/// flushing anything to disk: for a file that may be lost in a crash, never torn.
+pub(crate) fn replace_volatile_at(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    bytes: &[u8],
+) -> io::Result<()> {
+    replace(dir, name, bytes, false)
+}
+
+fn replace(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8], durable: bool) -> io::Result<()> {
     let (temporary, file) = create_temporary(dir)?;
     let mut file = File::from(file);
     let written = (|| -> io::Result<()> {
@@ -65,7 +79,9 @@ pub(crate) fn replace_at(dir: BorrowedFd<'_>, name: &OsStr, bytes: &[u8]) -> io:
         {
             rustix::fs::fchmod(&file, Mode::from_raw_mode(existing.st_mode & 0o777))?;
         }
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         drop(file);
         rustix::fs::renameat(dir, &temporary, dir, name)?;
         Ok(())

@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
 
+    /// Neither use nor update the cache of evaluated files (kept at `.registry-cache` beside
+    /// the root, or in `$REGISTRY_CACHE_DIR`).
+    #[arg(long, global = true)]
+    pub(crate) no_cache: bool,
+
     #[command(flatten)]
     pub(crate) eval: EvalArgs,
 

@@ -22,6 +22,9 @@ pub(crate) struct Compilation {
     graph: Option<Graph>,
     /// Every problem, sorted, each once.
     diagnostics: Vec<Diagnostic>,
+    /// A digest of everything rendering the outputs reads: the settings' value, each entity
+    /// file's path and value, and the build of the tool.
+    inputs: [u8; 32],
 }
 
 impl Compilation {
@@ -41,6 +44,7 @@ impl Compilation {
     }
 
     fn after(sources: Arc<Sources>, evaluation: Evaluation, mut sink: Sink) -> Self {
+        let inputs = inputs(&sources, &evaluation);
         let registry = validate(evaluation, &sources, &mut sink);
         let credential = registry
             .as_ref()
@@ -55,7 +59,14 @@ impl Compilation {
             sources,
             graph,
             diagnostics: sink.into_sorted(),
+            inputs,
         }
+    }
+
+    /// A digest of everything the outputs are rendered from: the same digest, the same
+    /// outputs.
+    pub(crate) fn inputs(&self) -> &[u8; 32] {
+        &self.inputs
     }
 
     pub(crate) fn sources(&self) -> &Sources {
@@ -100,6 +111,29 @@ impl Compilation {
                 .collect(),
         )
     }
+}
+
+/// The digest of what rendering reads from `evaluation`.
+fn inputs(sources: &Sources, evaluation: &Evaluation) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(crate::cache::build().as_bytes());
+    let settings = evaluation
+        .settings
+        .value
+        .as_ref()
+        .map(serde_json::Value::to_string)
+        .unwrap_or_default();
+    field(settings.as_bytes());
+    for (entity, json) in &evaluation.entities {
+        field(sources.file(entity.file).path.as_bytes());
+        field(json.as_bytes());
+    }
+    hasher.finalize().into()
 }
 
 /// Evaluates and validates the settings file alone, for a command that needs nothing else;

@@ -9,18 +9,21 @@
 //! - [`graph`] links the entities, and checks references, cycles and policies;
 //! - [`emit`] renders the generated files from the linked graph.
 //!
-//! [`compilation`] runs those stages in order. Around it: [`outdir`] compares the output
+//! [`compilation`] runs those stages in order; [`cache`] keeps what evaluation found for the
+//! next run. Around it: [`outdir`] compares the output
 //! directory with what was emitted (`check`) or brings it up to date (`build`); [`diff`]
 //! compares two compilations; [`store`] publishes and fetches the blob; [`explore`] answers
 //! questions about a compiled registry (graphs, explanations, the catalog site) and scaffolds
 //! new entities. [`command`] holds one file per verb, [`cli`] their arguments, [`workspace`]
 //! where they work; problems in a registry are [`diagnostic`]s, failures of the tool an
 //! [`Error`]; all output goes through [`output::Output`], and progress on a terminal through
-//! [`progress`]. [`text`], [`pointer`] and [`atomic`] are small helpers shared by several
+//! [`progress`]. [`text`], [`pointer`], [`codec`] and [`atomic`] are small helpers shared by several
 //! stages; [`fuzz`] drives the stages from arbitrary bytes, for the fuzz targets.
 
 mod atomic;
+mod cache;
 mod cli;
+mod codec;
 mod command;
 mod compilation;
 mod diagnostic;

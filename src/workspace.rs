@@ -184,6 +184,11 @@ impl Workspace {
 
 impl OutputDir {
     /// The directory as the user knows it, for messages.
+    /// The directory's absolute path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn shown(&self) -> &str {
         &self.shown
     }

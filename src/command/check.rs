@@ -19,14 +19,16 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
             args.out.as_deref(),
         )? {
             Ok(dir) => {
-                let comparison = Comparison::new(&dir, args.report.verbose)?;
-                let progress = Bar::counter("comparing", "outputs");
-                emit_each(graph, &|part| {
-                    let files = part.files.len();
-                    comparison.part(part)?;
-                    progress.add(files);
-                    Ok(())
-                })?;
+                let comparison = Comparison::new(&dir, args.report.verbose, compilation.inputs())?;
+                if !comparison.unchanged() {
+                    let progress = Bar::counter("comparing", "outputs");
+                    emit_each(graph, &|part| {
+                        let files = part.files.len();
+                        comparison.part(part)?;
+                        progress.add(files);
+                        Ok(())
+                    })?;
+                }
                 drift = comparison.finish().diagnostics(dir.shown());
             }
             Err(diagnostic) => drift.push(*diagnostic),

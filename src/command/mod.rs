@@ -42,6 +42,15 @@ pub(crate) fn run(cli: Cli, out: &mut Output) -> Result<ExitStatus> {
             source,
         })?;
     }
+    if !cli.no_cache {
+        let dir = std::env::var_os("REGISTRY_CACHE_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| crate::cache::default_dir(&cli.root));
+        if let Some(dir) = dir {
+            crate::cache::use_dir(dir);
+        }
+    }
     let workspace = Workspace::new(cli.root);
     match cli.command {
         Command::Check(args) => check::run(&workspace, &args, out),

@@ -248,13 +248,19 @@ fn repository(repo: &str) -> (String, Option<String>) {
 
 /// Every catalog file but the `Location`.
 pub(super) fn entities(graph: &Graph, kind: Kind, outputs: &mut OutputSet) {
+    // Every member of every team, gathered once for all the teams.
+    let users = if kind == Kind::Team {
+        users(graph)
+    } else {
+        BTreeMap::new()
+    };
     for (id, record) in graph.registry.records(kind) {
         let target = Target::BackstageEntity {
             kind,
             name: id.name.clone(),
         };
         let (bytes, shaped) = match &record.entity {
-            Entity::Team(_) => team(graph, id, &record.json),
+            Entity::Team(_) => team(graph, &users, id, &record.json),
             Entity::Project(project) => {
                 let document = Document {
                     api_version: API_VERSION,
@@ -381,12 +387,16 @@ fn with_own<const N: usize>(json: &str, derived: [(&str, String); N]) -> BTreeMa
     annotations
 }
 
-fn team(graph: &Graph, id: &EntityId, json: &str) -> (Vec<u8>, Vec<EntityId>) {
+fn team(
+    graph: &Graph,
+    users: &BTreeMap<String, User>,
+    id: &EntityId,
+    json: &str,
+) -> (Vec<u8>, Vec<EntityId>) {
     let registry = &graph.registry;
     let Some(team) = registry.team(&id.name) else {
         return (Vec::new(), Vec::new());
     };
-    let users = users(graph);
     let members: BTreeSet<String> = team
         .members
         .iter()

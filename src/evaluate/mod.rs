@@ -12,6 +12,7 @@ mod failure;
 mod imports;
 mod layout;
 mod local;
+mod memory;
 mod pool;
 mod resolver;
 mod serve;
@@ -27,6 +28,7 @@ use serde_json::Value;
 
 pub(crate) use self::layout::EntityFile;
 use self::layout::Layout;
+use self::memory::Memory;
 pub(crate) use self::serve::serve;
 use self::syntax::Walk;
 use crate::diagnostic::{Diagnostic, Sink};
@@ -46,6 +48,10 @@ pub(crate) struct Evaluation {
     pub(crate) failed: Vec<EntityFile>,
     /// Every import resolved while evaluating the entity files: what each may read.
     pub(crate) imports: Imports,
+    /// How many entity files were evaluated; the others' values came from the cache. Read by
+    /// the tests that prove the cache is used.
+    #[allow(dead_code)]
+    pub(crate) evaluated: usize,
 }
 
 impl Evaluation {
@@ -247,24 +253,52 @@ impl Runner {
 /// Evaluates the settings file alone: it is evaluated first, with the default library paths,
 /// because its `libraryPaths` shape the import path of every other file.
 pub(crate) fn settings(sources: &Arc<Sources>, sink: &mut Sink) -> Result<SettingsValue> {
-    settings_with(&mut Runner::new(sources), sources, sink)
+    settings_with(&mut Runner::new(sources), None, sources, sink)
 }
 
-fn settings_with(runner: &mut Runner, sources: &Sources, sink: &mut Sink) -> Result<SettingsValue> {
+fn settings_with(
+    runner: &mut Runner,
+    memory: Option<&mut Memory>,
+    sources: &Sources,
+    sink: &mut Sink,
+) -> Result<SettingsValue> {
     let file = sources.get(SETTINGS_FILE).ok_or_else(|| Error::Internal {
         message: "the settings file vanished".to_owned(),
     })?;
-    let ran = runner.run(
-        &crate::model::default_library_paths(),
-        &[Job::Evaluate(file)],
-        &Bar::new("evaluating", 1, "files"),
-    )?;
+    let library_paths = crate::model::default_library_paths();
+    let mut memory = memory;
+    let known = memory
+        .as_deref_mut()
+        .and_then(|memory| memory.value(sources, &library_paths, file));
+    let fresh = known.is_none();
+    let ran = match known {
+        Some((json, resolutions)) => vec![Done {
+            outcome: Outcome::Value(json),
+            resolutions,
+        }],
+        None => runner.run(
+            &library_paths,
+            &[Job::Evaluate(file)],
+            &Bar::new("evaluating", 1, "files"),
+        )?,
+    };
     let mut value = None;
     let mut imports = Imports::default();
     for done in ran {
         imports.add(done.resolutions);
         match done.outcome {
-            Outcome::Value(json) => value = serde_json::from_str(&json).ok(),
+            Outcome::Value(json) => {
+                value = serde_json::from_str(&json).ok();
+                if let Some(memory) = memory.as_deref_mut().filter(|_| fresh) {
+                    memory.keep(
+                        sources,
+                        &library_paths,
+                        file,
+                        &json,
+                        &imports.dependencies(file),
+                    );
+                }
+            }
             Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
                 sink.push(*diagnostic);
             }
@@ -279,10 +313,20 @@ fn settings_with(runner: &mut Runner, sources: &Sources, sink: &mut Sink) -> Res
 }
 
 /// Evaluates the settings and every entity file of `sources`, and reads the syntax tree of
-/// every other Jsonnet file for its depth and imports.
+/// every other Jsonnet file for its depth and imports. What an earlier run found is used again
+/// wherever nothing it depends on has changed ([`memory`]).
 pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evaluation> {
+    evaluate_with(sources, crate::cache::get(), sink)
+}
+
+fn evaluate_with(
+    sources: &Arc<Sources>,
+    cache: Option<&crate::cache::Cache>,
+    sink: &mut Sink,
+) -> Result<Evaluation> {
     let mut runner = Runner::new(sources);
-    let settings = settings_with(&mut runner, sources, sink)?;
+    let mut memory = Memory::load(cache, WORKERS.get().copied());
+    let settings = settings_with(&mut runner, Some(&mut memory), sources, sink)?;
     let library_paths = settings
         .value
         .as_ref()
@@ -290,37 +334,70 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
         .unwrap_or_else(crate::model::default_library_paths);
     let layout = Layout::new(sources, &library_paths, sink);
     let entity_files: HashSet<FileId> = layout.entities.iter().map(|entity| entity.file).collect();
+    let mut known: Vec<Option<Done>> = layout
+        .entities
+        .iter()
+        .map(|entity| {
+            let (json, resolutions) = memory.value(sources, &library_paths, entity.file)?;
+            Some(Done {
+                outcome: Outcome::Value(json),
+                resolutions,
+            })
+        })
+        .collect();
     let mut jobs: Vec<Job> = layout
         .entities
         .iter()
-        .map(|entity| Job::Evaluate(entity.file))
+        .zip(&known)
+        .filter(|(_, known)| known.is_none())
+        .map(|(entity, _)| Job::Evaluate(entity.file))
         .collect();
-    jobs.extend(
-        sources
-            .iter()
-            .filter(|(file, source)| {
-                imports::is_jsonnet(&source.path)
-                    && !entity_files.contains(file)
-                    && sources.text(*file).is_some()
-            })
-            .map(|(file, _)| Job::Walk(file)),
-    );
+    let evaluated = jobs.len();
+    let mut walked = HashMap::new();
+    for (file, source) in sources.iter() {
+        if !imports::is_jsonnet(&source.path) || sources.text(file).is_none() {
+            continue;
+        }
+        if let Some(walk) = memory.walk(sources, file) {
+            walked.insert(file, walk);
+        } else if !entity_files.contains(&file) {
+            jobs.push(Job::Walk(file));
+        }
+    }
     let ran = runner.run(
         &library_paths,
         &jobs,
         &Bar::new("evaluating", jobs.len(), "files"),
     )?;
-    imports::check(sources, &library_paths, &runner.walked(), sink);
+    let walks = runner.walked();
+    for (&file, walk) in &walks {
+        memory.keep_walk(sources, file, walk);
+    }
+    walked.extend(walks);
+    // An entity file whose value was known is not parsed again: its tree, and those of the
+    // files it imports, come from the cache, or are read now.
+    for (file, source) in sources.iter() {
+        if imports::is_jsonnet(&source.path)
+            && !walked.contains_key(&file)
+            && let Some(text) = sources.text(file)
+        {
+            walked.insert(file, syntax::walk(text));
+        }
+    }
+    imports::check(sources, &library_paths, &walked, sink);
     let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();
     let mut imports = Imports::default();
-    let evaluated = layout.entities.len();
     let mut done = ran.into_iter();
-    for entity in layout.entities {
+    let mut fresh = Vec::new();
+    for (entity, known) in layout.entities.into_iter().zip(known.iter_mut()) {
         let Some(Done {
             outcome,
             resolutions,
-        }) = done.next()
+        }) = known.take().or_else(|| {
+            fresh.push(entity.file);
+            done.next()
+        })
         else {
             break;
         };
@@ -347,11 +424,27 @@ pub(crate) fn evaluate(sources: &Arc<Sources>, sink: &mut Sink) -> Result<Evalua
             sink.push(*diagnostic);
         }
     }
+    let fresh: HashSet<FileId> = fresh.into_iter().collect();
+    for (entity, json) in &entities {
+        if fresh.contains(&entity.file) {
+            memory.keep(
+                sources,
+                &library_paths,
+                entity.file,
+                json,
+                &imports.dependencies(entity.file),
+            );
+        }
+    }
+    let mut current = entity_files;
+    current.insert(settings.file);
+    memory.save(sources, &current);
     Ok(Evaluation {
         settings,
         entities,
         failed,
         imports,
+        evaluated,
     })
 }
 
@@ -385,6 +478,7 @@ pub(crate) fn data(sources: &Sources, sink: &mut Sink) -> Option<Evaluation> {
                 .and_then(|json| serde_json::from_str(&json).ok()),
             imports: Imports::default(),
         },
+        evaluated: entities.len() + failed.len(),
         entities,
         failed,
         imports: Imports::default(),
@@ -395,7 +489,8 @@ pub(crate) fn data(sources: &Sources, sink: &mut Sink) -> Option<Evaluation> {
 mod tests {
     use std::sync::Arc;
 
-    use super::{Dependencies, Resolution, evaluate};
+    use super::{Dependencies, Resolution, evaluate, evaluate_with};
+    use crate::cache::Cache;
     use crate::diagnostic::{Code, Sink};
     use crate::source::{Content, SourceFile, Sources};
 
@@ -476,5 +571,93 @@ mod tests {
         assert_eq!(dependencies.imports.len(), 3);
         let codes: Vec<Code> = sink.into_sorted().iter().map(|d| d.code).collect();
         assert!(codes.is_empty(), "{codes:?}");
+    }
+
+    /// Each entity file's value, by path.
+    fn values(sources: &Arc<Sources>, cache: Option<&Cache>) -> (Vec<(String, String)>, usize) {
+        let mut sink = Sink::default();
+        let evaluation = evaluate_with(sources, cache, &mut sink).unwrap();
+        let values = evaluation
+            .entities
+            .iter()
+            .map(|(entity, json)| (sources.file(entity.file).path.clone(), json.clone()))
+            .collect();
+        (values, evaluation.evaluated)
+    }
+
+    /// A value comes from the cache only while everything it was computed from is the same:
+    /// each run gives what a run without a cache gives, evaluating only what changed.
+    #[test]
+    fn the_cache_evaluates_only_what_changed_and_never_changes_a_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"), 7);
+        let mut files = vec![
+            (
+                "registry.jsonnet",
+                "{ org: 'acme', repo: 'https://x' }".to_owned(),
+            ),
+            ("lib/a.libsonnet", "{ b: import 'b.libsonnet' }".to_owned()),
+            ("lib/b.libsonnet", "{ x: 1 }".to_owned()),
+            ("lib/c.libsonnet", "{ c: 'library' }".to_owned()),
+            ("services/api.jsonnet", "import 'a.libsonnet'".to_owned()),
+            ("services/web.jsonnet", "import 'c.libsonnet'".to_owned()),
+            ("services/db.jsonnet", "{ db: true }".to_owned()),
+        ];
+        let run = |files: &[(&str, String)], expected: usize| {
+            let sources = sources(
+                &files
+                    .iter()
+                    .map(|(path, text)| (*path, text.as_str()))
+                    .collect::<Vec<_>>(),
+            );
+            let (cold, all) = values(&sources, None);
+            assert_eq!(all, cold.len());
+            let (warm, evaluated) = values(&sources, Some(&cache));
+            assert_eq!(warm, cold);
+            assert_eq!(evaluated, expected, "{files:?}");
+            warm
+        };
+        run(&files, 3);
+        run(&files, 0);
+        // A library changes: only the file that imports it, through another, is evaluated.
+        files[2].1 = "{ x: 2 }".to_owned();
+        let found = run(&files, 1);
+        assert!(found[0].1.contains("\"x\":2"), "{found:?}");
+        // A new file next to an importer shadows the library it found before.
+        files.push(("services/c.libsonnet", "{ c: 'beside' }".to_owned()));
+        let found = run(&files, 1);
+        assert!(
+            found.iter().any(|(_, json)| json.contains("beside")),
+            "{found:?}"
+        );
+        files.pop();
+        run(&files, 1);
+        // A renamed file is a new one; a deleted one is forgotten.
+        files[6].0 = "services/database.jsonnet";
+        run(&files, 1);
+        files.remove(6);
+        run(&files, 0);
+        files.push(("services/db.jsonnet", "{ db: true }".to_owned()));
+        run(&files, 1);
+        // Other library paths: everything is evaluated again.
+        files[0].1 =
+            "{ org: 'acme', repo: 'https://x', libraryPaths: ['lib', 'vendor'] }".to_owned();
+        run(&files, 3);
+        run(&files, 0);
+        // A damaged cache is ignored and rebuilt.
+        let path = dir.path().join("cache/evaluation");
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        run(&files, 3);
+        run(&files, 0);
+        // One written under another key is never believed.
+        let other = Cache::at(dir.path().join("cache"), 8);
+        let sources = sources(
+            &files
+                .iter()
+                .map(|(path, text)| (*path, text.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(values(&sources, Some(&other)).1, 3);
     }
 }

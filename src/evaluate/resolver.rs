@@ -218,17 +218,9 @@ impl ImportResolver for Resolver {
                 format!("import `{wanted}` escapes the registry root"),
             )
         };
-        if wanted.starts_with('/') || wanted.starts_with('\\') {
-            return Err(escape(self));
-        }
-        if normalize(directory, &wanted).is_none() {
-            return Err(escape(self));
-        }
-        for candidate in candidates(directory, &wanted, &self.library_paths) {
-            if crosses_escape(&self.sources, &candidate) {
-                return Err(escape(self));
-            }
-            if let Some(file) = self.sources.get(&candidate) {
+        match answer(&self.sources, &self.library_paths, directory, &wanted) {
+            Answer::Escape => return Err(escape(self)),
+            Answer::Found(file, candidate) => {
                 self.record(importer_file, &wanted, Some(file));
                 if self.imports_code(importer_file, &wanted) {
                     self.guard(file, importer_file, &wanted)?;
@@ -237,6 +229,7 @@ impl ImportResolver for Resolver {
                     candidate.as_str(),
                 ))));
             }
+            Answer::NotFound => {}
         }
         self.record(importer_file, &wanted, None);
         let suggestion = self.suggestion(directory, &wanted);
@@ -271,6 +264,39 @@ impl ImportResolver for Resolver {
             .into()),
         }
     }
+}
+
+/// What an import of `wanted` from a file in `directory` finds.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Answer {
+    /// It is absolute, climbs above the root, or crosses a link leading out.
+    Escape,
+    /// The file, at this path.
+    Found(FileId, String),
+    NotFound,
+}
+
+/// Answers an import of `wanted` from a file in `directory` from the paths of `sources` alone:
+/// the same answer for the same paths and library paths, whatever the files hold.
+pub(super) fn answer(
+    sources: &Sources,
+    library_paths: &[String],
+    directory: &str,
+    wanted: &str,
+) -> Answer {
+    if wanted.starts_with('/') || wanted.starts_with('\\') || normalize(directory, wanted).is_none()
+    {
+        return Answer::Escape;
+    }
+    for candidate in candidates(directory, wanted, library_paths) {
+        if crosses_escape(sources, &candidate) {
+            return Answer::Escape;
+        }
+        if let Some(file) = sources.get(&candidate) {
+            return Answer::Found(file, candidate);
+        }
+    }
+    Answer::NotFound
 }
 
 /// Where an import of `wanted` from a file in `directory` may be, in the order they are tried:

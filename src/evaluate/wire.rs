@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+pub(super) use crate::codec::{Decoder, Encoder, malformed};
+
 use super::Resolution;
 use super::syntax::{Import, ImportLiteral, Verdict, Walk};
 use crate::source::{Content, FileId, SourceFile, Sources, Unread};
@@ -64,108 +66,6 @@ pub(super) fn read_frame(input: &mut impl Read, payload: &mut Vec<u8>) -> io::Re
         return Err(io::ErrorKind::UnexpectedEof.into());
     }
     Ok(Some(tag[0]))
-}
-
-pub(super) fn malformed() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, "malformed frame")
-}
-
-/// Builds a payload.
-#[derive(Default)]
-pub(super) struct Encoder {
-    pub(super) bytes: Vec<u8>,
-}
-
-impl Encoder {
-    pub(super) fn u8(&mut self, value: u8) -> &mut Self {
-        self.bytes.push(value);
-        self
-    }
-
-    pub(super) fn u32(&mut self, value: u32) -> &mut Self {
-        self.bytes.extend_from_slice(&value.to_le_bytes());
-        self
-    }
-
-    /// A length or a count.
-    pub(super) fn len(&mut self, value: usize) -> &mut Self {
-        self.bytes.extend_from_slice(&(value as u64).to_le_bytes());
-        self
-    }
-
-    pub(super) fn bytes(&mut self, value: &[u8]) -> &mut Self {
-        self.len(value.len());
-        self.bytes.extend_from_slice(value);
-        self
-    }
-
-    pub(super) fn str(&mut self, value: &str) -> &mut Self {
-        self.bytes(value.as_bytes())
-    }
-}
-
-/// Reads a payload.
-pub(super) struct Decoder<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Decoder<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes }
-    }
-
-    fn take(&mut self, count: usize) -> io::Result<&'a [u8]> {
-        if count > self.bytes.len() {
-            return Err(malformed());
-        }
-        let (taken, rest) = self.bytes.split_at(count);
-        self.bytes = rest;
-        Ok(taken)
-    }
-
-    pub(super) fn u8(&mut self) -> io::Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub(super) fn u32(&mut self) -> io::Result<u32> {
-        let bytes = self.take(4)?;
-        Ok(u32::from_le_bytes(
-            bytes.try_into().map_err(|_| malformed())?,
-        ))
-    }
-
-    pub(super) fn len(&mut self) -> io::Result<usize> {
-        let bytes = self.take(8)?;
-        let value = u64::from_le_bytes(bytes.try_into().map_err(|_| malformed())?);
-        usize::try_from(value).map_err(|_| malformed())
-    }
-
-    /// A count of items each at least `size` bytes long: never more than what is left.
-    pub(super) fn count(&mut self, size: usize) -> io::Result<usize> {
-        let count = self.len()?;
-        if count.saturating_mul(size.max(1)) > self.bytes.len() {
-            return Err(malformed());
-        }
-        Ok(count)
-    }
-
-    pub(super) fn bytes(&mut self) -> io::Result<&'a [u8]> {
-        let length = self.len()?;
-        self.take(length)
-    }
-
-    pub(super) fn str(&mut self) -> io::Result<&'a str> {
-        std::str::from_utf8(self.bytes()?).map_err(|_| malformed())
-    }
-
-    /// Fails unless everything was read.
-    pub(super) fn end(&self) -> io::Result<()> {
-        if self.bytes.is_empty() {
-            Ok(())
-        } else {
-            Err(malformed())
-        }
-    }
 }
 
 /// Writes the source set, every file's path and bytes in id order, as one frame of `tag`,

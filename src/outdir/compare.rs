@@ -9,6 +9,7 @@ use std::io::Read as _;
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::sync::Mutex;
 
+use super::index::{Hash, Index, Stamp, digest};
 use super::{Kind, Listing, Opened, Wanted, not_regular, open_file, shown_path};
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
@@ -35,16 +36,24 @@ pub(crate) struct Comparison<'a> {
     /// The open directory, under a shared lock; `None` when it does not exist.
     root: Option<OwnedFd>,
     listing: Listing,
+    /// What the last comparison found in each file, to read only what may have changed.
+    index: Index<'static>,
+    /// The digest of what the outputs are rendered from.
+    inputs: [u8; 32],
+    /// Each file handed in, with the hash of its content.
+    emitted: Mutex<Vec<(String, Hash)>>,
     state: Mutex<(Drift, BTreeSet<String>)>,
 }
 
 impl<'a> Comparison<'a> {
-    pub(crate) fn new(dir: &'a OutputDir, verbose: bool) -> Result<Self> {
+    /// A comparison of `dir` with the outputs rendered from inputs of digest `inputs`.
+    pub(crate) fn new(dir: &'a OutputDir, verbose: bool, inputs: &[u8; 32]) -> Result<Self> {
         let root = dir.open()?;
+        let index = Index::load(crate::cache::get(), dir.path());
         let listing = match &root {
             Some(root) => {
                 super::lock(root, dir, false)?;
-                Listing::new(root.as_fd(), dir.shown())?
+                Listing::new(root.as_fd(), dir.shown(), !index.is_empty())?
             }
             None => Listing::default(),
         };
@@ -52,6 +61,9 @@ impl<'a> Comparison<'a> {
             dir,
             root,
             listing,
+            index,
+            inputs: *inputs,
+            emitted: Mutex::default(),
             state: Mutex::new((
                 Drift {
                     verbose,
@@ -62,10 +74,46 @@ impl<'a> Comparison<'a> {
         })
     }
 
+    /// Whether the outputs need not be rendered to be compared: the last comparison rendered
+    /// them from the same inputs, and the index vouches that each file still holds what they
+    /// were. Then every file is the same, and nothing else need be handed in.
+    pub(crate) fn unchanged(&self) -> bool {
+        let Some(files) = crate::cache::get()
+            .and_then(|cache| cache.read(&self.record_name()))
+            .and_then(|payload| decode_record(&payload, &self.inputs).ok().flatten())
+        else {
+            return false;
+        };
+        let vouched = files.iter().all(|(path, hash)| {
+            self.listing.blocked(path).is_none()
+                && self.listing.get(path) == Some(Kind::File)
+                && self
+                    .listing
+                    .stamp(path)
+                    .is_some_and(|stamp| self.index.holds(path, stamp, hash))
+        });
+        if vouched {
+            let mut state = self.state.lock().expect("no comparison panics");
+            state.1.extend(files.iter().map(|(path, _)| path.clone()));
+        }
+        vouched
+    }
+
+    /// The cache file that records what was rendered for this directory.
+    fn record_name(&self) -> String {
+        let digest = crate::emit::sha256(self.dir.path().as_os_str().as_encoded_bytes());
+        format!("rendered-{}", crate::text::short(&digest))
+    }
+
     /// Compares each file of `part` with the one on disk.
     pub(crate) fn part(&self, part: OutputSet) -> Result<()> {
         for (path, file) in part.files {
-            let found = self.found(&path, &file.bytes)?;
+            let hash = digest(&file.bytes);
+            let found = self.found(&path, &file.bytes, &hash)?;
+            self.emitted
+                .lock()
+                .expect("no comparison panics")
+                .push((path.clone(), hash));
             let mut state = self.state.lock().expect("no comparison panics");
             state.1.insert(path.clone());
             let drift = &mut state.0;
@@ -106,8 +154,8 @@ impl<'a> Comparison<'a> {
         Ok(())
     }
 
-    /// What is at `path`, compared with `bytes`.
-    fn found(&self, path: &str, bytes: &[u8]) -> Result<Found> {
+    /// What is at `path`, compared with `bytes`, of hash `hash`.
+    fn found(&self, path: &str, bytes: &[u8], hash: &Hash) -> Result<Found> {
         if let Some((at, kind)) = self.listing.blocked(path) {
             return Ok(Found::Not(at.to_owned(), kind, Wanted::Directory));
         }
@@ -117,6 +165,11 @@ impl<'a> Comparison<'a> {
         match self.listing.get(path) {
             None => Ok(Found::Missing),
             Some(Kind::File) => {
+                if let Some(stamp) = self.listing.stamp(path)
+                    && self.index.holds(path, stamp, hash)
+                {
+                    return Ok(Found::Same);
+                }
                 let error = |source: std::io::Error| Error::ReadFile {
                     path: self.dir.shown().to_owned().into(),
                     source,
@@ -125,10 +178,14 @@ impl<'a> Comparison<'a> {
                     Opened::Gone => Ok(Found::Missing),
                     Opened::Not(kind) => Ok(Found::Not(path.to_owned(), kind, Wanted::File)),
                     Opened::File(file) => {
+                        let stamp = rustix::fs::fstat(&file).map(|stat| Stamp::of(&stat));
                         let mut reader = file.take(bytes.len() as u64 + 1);
                         let mut old = Vec::new();
                         reader.read_to_end(&mut old).map_err(error)?;
                         if old == bytes {
+                            if let Ok(stamp) = stamp {
+                                self.index.record(path, stamp, hash);
+                            }
                             return Ok(Found::Same);
                         }
                         // Longer than it should be: a little more is read, only to show a
@@ -150,6 +207,15 @@ impl<'a> Comparison<'a> {
 
     /// What differs, once every output has been compared.
     pub(crate) fn finish(self) -> Drift {
+        let record = self.record_name();
+        self.index.save();
+        let mut emitted = self.emitted.into_inner().expect("no comparison panics");
+        if !emitted.is_empty()
+            && let Some(cache) = crate::cache::get()
+        {
+            emitted.sort();
+            cache.write(&record, &encode_record(&self.inputs, &emitted));
+        }
         let (mut drift, seen) = self.state.into_inner().expect("no comparison panics");
         let not_regular: Vec<String> = drift.not_regular.keys().cloned().collect();
         drift.extra = self
@@ -168,6 +234,38 @@ impl<'a> Comparison<'a> {
         drift.missing.sort();
         drift
     }
+}
+
+fn encode_record(inputs: &[u8; 32], files: &[(String, Hash)]) -> Vec<u8> {
+    let mut out = crate::codec::Encoder::default();
+    out.bytes(inputs).len(files.len());
+    for (path, hash) in files {
+        out.str(path).bytes(hash);
+    }
+    out.bytes
+}
+
+/// The files of a record of what was rendered; `None` when it was rendered from other inputs.
+fn decode_record(
+    payload: &[u8],
+    inputs: &[u8; 32],
+) -> std::io::Result<Option<Vec<(String, Hash)>>> {
+    let mut input = crate::codec::Decoder::new(payload);
+    if input.bytes()? != inputs {
+        return Ok(None);
+    }
+    let count = input.count(48)?;
+    let mut files = Vec::with_capacity(count);
+    for _ in 0..count {
+        let path = input.str()?.to_owned();
+        let hash = input
+            .bytes()?
+            .try_into()
+            .map_err(|_| crate::codec::malformed())?;
+        files.push((path, hash));
+    }
+    input.end()?;
+    Ok(Some(files))
 }
 
 /// What a generated file's path holds.

@@ -8,6 +8,7 @@
 
 mod codeowners;
 mod compare;
+mod index;
 mod manifest;
 mod write;
 
@@ -84,11 +85,14 @@ const MAX_DEPTH: usize = 16;
 #[derive(Debug, Default)]
 pub(crate) struct Listing {
     entries: BTreeMap<String, Kind>,
+    /// Each regular file's stat, when asked for.
+    stamps: std::collections::HashMap<String, index::Stamp>,
 }
 
 impl Listing {
-    /// Lists the open directory `dir`, `shown` for errors.
-    fn new(dir: BorrowedFd<'_>, shown: &str) -> Result<Self> {
+    /// Lists the open directory `dir`, `shown` for errors; with each regular file's stat, if
+    /// `stamps`.
+    fn new(dir: BorrowedFd<'_>, shown: &str, stamps: bool) -> Result<Self> {
         let mut listing = Self::default();
         let fd = rustix::fs::openat(
             dir,
@@ -97,11 +101,18 @@ impl Listing {
             Mode::empty(),
         )
         .map_err(|errno| read_dir_error(shown, "", errno))?;
-        listing.walk(fd, "", 1, shown)?;
+        listing.walk(fd, "", 1, shown, stamps)?;
         Ok(listing)
     }
 
-    fn walk(&mut self, fd: OwnedFd, prefix: &str, depth: usize, shown: &str) -> Result<()> {
+    fn walk(
+        &mut self,
+        fd: OwnedFd,
+        prefix: &str,
+        depth: usize,
+        shown: &str,
+        stamps: bool,
+    ) -> Result<()> {
         let mut dir =
             rustix::fs::Dir::new(fd).map_err(|errno| read_dir_error(shown, prefix, errno))?;
         while let Some(entry) = dir.read() {
@@ -132,7 +143,7 @@ impl Listing {
                     match open_dir_at(parent, entry.file_name()) {
                         Ok(child) => {
                             self.entries.insert(path.clone(), Kind::Directory);
-                            self.walk(child, &path, depth + 1, shown)?;
+                            self.walk(child, &path, depth + 1, shown, stamps)?;
                             continue;
                         }
                         // It changed under us: whatever it is now, it is not entered.
@@ -142,9 +153,25 @@ impl Listing {
                     }
                 }
             }
+            if stamps
+                && kind == Kind::File
+                && let Ok(stat) = rustix::fs::statat(
+                    parent,
+                    entry.file_name(),
+                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                )
+                && FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
+            {
+                self.stamps.insert(path.clone(), index::Stamp::of(&stat));
+            }
             self.entries.insert(path, kind);
         }
         Ok(())
+    }
+
+    /// The stat of the regular file at `path`, when the listing took it.
+    fn stamp(&self, path: &str) -> Option<&index::Stamp> {
+        self.stamps.get(path)
     }
 
     fn get(&self, path: &str) -> Option<Kind> {

@@ -62,7 +62,7 @@ impl<'a> Writer<'a> {
     pub(crate) fn new(dir: &'a OutputDir) -> Result<Self> {
         let root = dir.create()?;
         super::lock(&root, dir, true)?;
-        let mut listing = Listing::new(root.as_fd(), dir.shown())?;
+        let mut listing = Listing::new(root.as_fd(), dir.shown(), false)?;
         let mut writer = Self {
             dir,
             root,

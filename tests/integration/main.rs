@@ -3,6 +3,7 @@
 mod argocd;
 mod backstage;
 mod build;
+mod cache;
 mod check;
 mod codeowners;
 mod completions;

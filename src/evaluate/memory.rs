@@ -1,0 +1,373 @@
+//! What evaluation keeps between runs, in the [`crate::cache`]: each file's value, with every
+//! file it may have read (by content hash) and every import it resolved, and the syntax trees
+//! found within the limits (by content hash). A value is used again only when each of those
+//! files holds the same bytes, each import would find the same file today, and the library
+//! paths, the evaluation budget and the build of the tool are the same; anything else is
+//! evaluated afresh. Files that failed are never kept, so each failure is found again.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+
+use sha2::Digest as _;
+
+use super::Resolution;
+use super::resolver::{Answer, answer};
+use super::syntax::{Import, ImportLiteral, Verdict, Walk};
+use crate::cache::Cache;
+use crate::codec::{Decoder, Encoder, malformed};
+use crate::source::{Content, FileId, Sources};
+
+/// The cache file evaluation keeps.
+const FILE: &str = "evaluation";
+
+type Hash = [u8; 32];
+
+/// One file's value and what it was computed from.
+struct Record {
+    library_paths: Vec<String>,
+    /// Every file it may have read, by path, with a hash of its content.
+    reads: Vec<(String, Hash)>,
+    /// Every import resolved on the way: importer, path asked, file found.
+    imports: Vec<(String, String, Option<String>)>,
+    /// The value, as compact JSON.
+    value: String,
+}
+
+/// The values and syntax trees of the last run, and what this run adds to them.
+pub(super) struct Memory<'a> {
+    cache: Option<&'a Cache>,
+    context: String,
+    records: HashMap<String, Record>,
+    walks: HashMap<Hash, Walk>,
+    hashes: HashMap<FileId, Hash>,
+    /// Whether anything differs from what was read.
+    changed: bool,
+}
+
+impl<'a> Memory<'a> {
+    /// What `cache` holds for runs within `limits`; empty without a cache.
+    pub(super) fn load(cache: Option<&'a Cache>, limits: Option<super::Limits>) -> Self {
+        let context = context(limits);
+        let mut memory = Self {
+            cache,
+            context,
+            records: HashMap::new(),
+            walks: HashMap::new(),
+            hashes: HashMap::new(),
+            changed: false,
+        };
+        if let Some(payload) = cache.and_then(|cache| cache.read(FILE)) {
+            // A file from another build or budget is not an error: it is simply replaced.
+            if let Ok(Some((records, walks))) = decode(&payload, &memory.context) {
+                memory.records = records;
+                memory.walks = walks;
+            } else {
+                memory.changed = true;
+            }
+        }
+        memory
+    }
+
+    fn hash(&mut self, sources: &Sources, file: FileId) -> Hash {
+        *self
+            .hashes
+            .entry(file)
+            .or_insert_with(|| content_hash(&sources.file(file).content))
+    }
+
+    /// The value of `file` evaluated with `library_paths`, and the imports it resolved, when
+    /// nothing it was computed from has changed.
+    pub(super) fn value(
+        &mut self,
+        sources: &Sources,
+        library_paths: &[String],
+        file: FileId,
+    ) -> Option<(String, Vec<Resolution>)> {
+        let path = &sources.file(file).path;
+        let record = self.records.get(path)?;
+        if record.library_paths != library_paths {
+            return None;
+        }
+        let reads: Vec<(FileId, Hash)> = record
+            .reads
+            .iter()
+            .map(|(path, hash)| Some((sources.get(path)?, *hash)))
+            .collect::<Option<_>>()?;
+        let mut resolutions = Vec::with_capacity(record.imports.len());
+        for (from, wanted, resolved) in &record.imports {
+            let importer = sources.get(from)?;
+            let directory = from.rsplit_once('/').map_or("", |(directory, _)| directory);
+            let found = match answer(sources, library_paths, directory, wanted) {
+                Answer::Found(found, _) => Some(found),
+                Answer::Escape | Answer::NotFound => None,
+            };
+            if found.map(|found| &sources.file(found).path) != resolved.as_ref() {
+                return None;
+            }
+            resolutions.push(Resolution {
+                from: importer,
+                path: wanted.clone(),
+                resolved: found,
+            });
+        }
+        let value = record.value.clone();
+        for (read, hash) in reads {
+            if self.hash(sources, read) != hash {
+                return None;
+            }
+        }
+        Some((value, resolutions))
+    }
+
+    /// Keeps the value of `file`, evaluated with `library_paths`, having read `reads` and
+    /// resolved `imports`.
+    pub(super) fn keep(
+        &mut self,
+        sources: &Sources,
+        library_paths: &[String],
+        file: FileId,
+        value: &str,
+        dependencies: &super::Dependencies,
+    ) {
+        if self.cache.is_none() {
+            return;
+        }
+        let reads = dependencies
+            .reads
+            .iter()
+            .map(|&read| (sources.file(read).path.clone(), self.hash(sources, read)))
+            .collect();
+        let imports = dependencies
+            .imports
+            .iter()
+            .map(|resolution| {
+                (
+                    sources.file(resolution.from).path.clone(),
+                    resolution.path.clone(),
+                    resolution
+                        .resolved
+                        .map(|resolved| sources.file(resolved).path.clone()),
+                )
+            })
+            .collect();
+        self.records.insert(
+            sources.file(file).path.clone(),
+            Record {
+                library_paths: library_paths.to_vec(),
+                reads,
+                imports,
+                value: value.to_owned(),
+            },
+        );
+        self.changed = true;
+    }
+
+    /// The syntax tree of `file`, read within the limits by an earlier run.
+    pub(super) fn walk(&mut self, sources: &Sources, file: FileId) -> Option<Walk> {
+        if self.walks.is_empty() {
+            return None;
+        }
+        let hash = self.hash(sources, file);
+        let length = sources.text(file)?.len();
+        self.walks
+            .get(&hash)
+            .filter(|walk| walk.imports.iter().all(|import| import.range.end <= length))
+            .cloned()
+    }
+
+    /// Keeps `walk`, the syntax tree of `file`, if it was within the limits.
+    pub(super) fn keep_walk(&mut self, sources: &Sources, file: FileId, walk: &Walk) {
+        if self.cache.is_none() || walk.verdict != Verdict::Fine {
+            return;
+        }
+        let hash = self.hash(sources, file);
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.walks.entry(hash) {
+            entry.insert(walk.clone());
+            self.changed = true;
+        }
+    }
+
+    /// Writes what is kept, forgetting every file but `current` and every syntax tree no file
+    /// of `sources` has: a cache never grows past the registry it serves.
+    pub(super) fn save(mut self, sources: &Sources, current: &HashSet<FileId>) {
+        let Some(cache) = self.cache else {
+            return;
+        };
+        let paths: HashSet<&str> = current
+            .iter()
+            .map(|&file| sources.file(file).path.as_str())
+            .collect();
+        let before = self.records.len();
+        self.records.retain(|path, _| paths.contains(path.as_str()));
+        let hashes: HashSet<Hash> = self.hashes.values().copied().collect();
+        let walks = self.walks.len();
+        self.walks.retain(|hash, _| hashes.contains(hash));
+        if self.changed || self.records.len() != before || self.walks.len() != walks {
+            cache.write(FILE, &encode(&self.context, &self.records, &self.walks));
+        }
+    }
+}
+
+/// What every record depends on besides its files: this build of the tool and the budget.
+fn context(limits: Option<super::Limits>) -> String {
+    let budget = limits.map_or_else(String::new, |limits| {
+        format!(
+            "{} ms {} MiB",
+            limits.timeout.as_millis(),
+            limits.memory_mib
+        )
+    });
+    format!("{}; {budget}", crate::cache::build())
+}
+
+fn content_hash(content: &Content) -> Hash {
+    let mut hasher = sha2::Sha256::new();
+    match content {
+        Content::Text(text) => {
+            hasher.update(b"t");
+            hasher.update(text.as_bytes());
+        }
+        Content::Binary(bytes) => {
+            hasher.update(b"b");
+            hasher.update(bytes);
+        }
+        other => {
+            hasher.update(b"o");
+            hasher.update(format!("{other:?}").as_bytes());
+        }
+    }
+    hasher.finalize().into()
+}
+
+fn encode(
+    context: &str,
+    records: &HashMap<String, Record>,
+    walks: &HashMap<Hash, Walk>,
+) -> Vec<u8> {
+    let mut out = Encoder::default();
+    out.str(context);
+    let mut paths: Vec<&String> = records.keys().collect();
+    paths.sort();
+    out.len(paths.len());
+    for path in paths {
+        let record = &records[path];
+        out.str(path);
+        out.len(record.library_paths.len());
+        for library_path in &record.library_paths {
+            out.str(library_path);
+        }
+        out.len(record.reads.len());
+        for (read, hash) in &record.reads {
+            out.str(read).bytes(hash);
+        }
+        out.len(record.imports.len());
+        for (from, wanted, resolved) in &record.imports {
+            out.str(from).str(wanted);
+            match resolved {
+                Some(resolved) => out.u8(1).str(resolved),
+                None => out.u8(0),
+            };
+        }
+        out.str(&record.value);
+    }
+    let mut hashes: Vec<&Hash> = walks.keys().collect();
+    hashes.sort();
+    out.len(hashes.len());
+    for hash in hashes {
+        out.bytes(hash);
+        let walk = &walks[hash];
+        out.len(walk.imports.len());
+        for import in &walk.imports {
+            out.u8(match import.kind {
+                Import::Code => 0,
+                Import::Str => 1,
+                Import::Bin => 2,
+            })
+            .str(&import.path)
+            .len(import.range.start)
+            .len(import.range.end);
+        }
+    }
+    out.bytes
+}
+
+type Decoded = (HashMap<String, Record>, HashMap<Hash, Walk>);
+
+/// The records and walks of `payload`; `None` when it was written for another context.
+fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
+    let mut input = Decoder::new(payload);
+    if input.str()? != context {
+        return Ok(None);
+    }
+    let hash = |input: &mut Decoder<'_>| -> io::Result<Hash> {
+        input.bytes()?.try_into().map_err(|_| malformed())
+    };
+    let count = input.count(8)?;
+    let mut records = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let path = input.str()?.to_owned();
+        let library_paths = (0..input.count(8)?)
+            .map(|_| Ok(input.str()?.to_owned()))
+            .collect::<io::Result<_>>()?;
+        let reads = (0..input.count(48)?)
+            .map(|_| Ok((input.str()?.to_owned(), hash(&mut input)?)))
+            .collect::<io::Result<_>>()?;
+        let imports = (0..input.count(17)?)
+            .map(|_| {
+                let from = input.str()?.to_owned();
+                let wanted = input.str()?.to_owned();
+                let resolved = match input.u8()? {
+                    0 => None,
+                    1 => Some(input.str()?.to_owned()),
+                    _ => return Err(malformed()),
+                };
+                Ok((from, wanted, resolved))
+            })
+            .collect::<io::Result<_>>()?;
+        let value = input.str()?.to_owned();
+        records.insert(
+            path,
+            Record {
+                library_paths,
+                reads,
+                imports,
+                value,
+            },
+        );
+    }
+    let count = input.count(48)?;
+    let mut walks = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let key = hash(&mut input)?;
+        let imports = (0..input.count(25)?)
+            .map(|_| {
+                let kind = match input.u8()? {
+                    0 => Import::Code,
+                    1 => Import::Str,
+                    2 => Import::Bin,
+                    _ => return Err(malformed()),
+                };
+                let path = input.str()?.to_owned();
+                let start = input.len()?;
+                let end = input.len()?;
+                if start > end {
+                    return Err(malformed());
+                }
+                Ok(ImportLiteral {
+                    kind,
+                    path,
+                    range: start..end,
+                })
+            })
+            .collect::<io::Result<_>>()?;
+        walks.insert(
+            key,
+            Walk {
+                verdict: Verdict::Fine,
+                imports,
+            },
+        );
+    }
+    input.end()?;
+    Ok(Some((records, walks)))
+}

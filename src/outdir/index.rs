@@ -1,0 +1,235 @@
+//! The output directory's index, kept in the [`crate::cache`]: each generated file's size,
+//! inode, modification and change times, with the hash of the content a comparison found there,
+//! as git's index keeps them. A file whose stat is the same as when it was recorded holds the
+//! content recorded, so `check` compares its hash with what the registry produces and does not
+//! read it. A file is recorded only when its change time is over [`RACY`] old: a change made in
+//! the same tick as the recording could leave the stat as it was, and such a file is read
+//! again until its stat is settled. The index never decides that a file differs: a file that
+//! does not match it is read.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use crate::cache::Cache;
+use crate::codec::{Decoder, Encoder, malformed};
+
+/// How old a file's last change must be for it to be recorded.
+const RACY: Duration = Duration::from_secs(2);
+
+/// What `stat` says of a regular file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Stamp {
+    size: u64,
+    inode: u64,
+    device: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    pub(super) fn of(stat: &rustix::fs::Stat) -> Self {
+        Self {
+            size: u64::try_from(stat.st_size).unwrap_or(u64::MAX),
+            inode: stat.st_ino,
+            device: stat.st_dev,
+            modified: (
+                stat.st_mtime,
+                i64::try_from(stat.st_mtime_nsec).unwrap_or(0),
+            ),
+            changed: (
+                stat.st_ctime,
+                i64::try_from(stat.st_ctime_nsec).unwrap_or(0),
+            ),
+        }
+    }
+
+    /// Whether the file last changed long enough before `now` to be recorded.
+    fn settled(&self, now: SystemTime) -> bool {
+        let Ok(now) = now.duration_since(SystemTime::UNIX_EPOCH) else {
+            return false;
+        };
+        let Some(limit) = now.checked_sub(RACY) else {
+            return false;
+        };
+        let (seconds, nanos) = self.changed;
+        u64::try_from(seconds)
+            .is_ok_and(|seconds| Duration::new(seconds, u32::try_from(nanos).unwrap_or(0)) < limit)
+    }
+}
+
+pub(super) type Hash = [u8; 32];
+
+/// The index of one output directory, read at the start of a comparison and written at its
+/// end.
+pub(super) struct Index<'a> {
+    cache: Option<&'a Cache>,
+    name: String,
+    started: SystemTime,
+    known: HashMap<String, (Stamp, Hash)>,
+    /// What this comparison found, by path.
+    found: Mutex<HashMap<String, (Stamp, Hash)>>,
+}
+
+impl<'a> Index<'a> {
+    /// The index of the output directory at `path`, from `cache`; empty without one.
+    pub(super) fn load(cache: Option<&'a Cache>, path: &std::path::Path) -> Self {
+        let digest = crate::emit::sha256(path.as_os_str().as_encoded_bytes());
+        let name = format!("outputs-{}", crate::text::short(&digest));
+        let known = cache
+            .and_then(|cache| cache.read(&name))
+            .and_then(|payload| decode(&payload).ok())
+            .unwrap_or_default();
+        Self {
+            cache,
+            name,
+            started: SystemTime::now(),
+            known,
+            found: Mutex::default(),
+        }
+    }
+
+    /// Whether there is anything to look up.
+    pub(super) fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Whether the file at `path`, as `stamp` describes it, is known to hold content of hash
+    /// `hash`.
+    pub(super) fn holds(&self, path: &str, stamp: &Stamp, hash: &Hash) -> bool {
+        let Some((known, known_hash)) = self.known.get(path) else {
+            return false;
+        };
+        if known != stamp || known_hash != hash {
+            return false;
+        }
+        self.lock().insert(path.to_owned(), (*known, *hash));
+        true
+    }
+
+    /// Records that the file at `path`, as `stamp` describes it, was read and holds content
+    /// of hash `hash`.
+    pub(super) fn record(&self, path: &str, stamp: Stamp, hash: &Hash) {
+        if self.cache.is_some() && stamp.settled(self.started) {
+            self.lock().insert(path.to_owned(), (stamp, *hash));
+        }
+    }
+
+    /// Writes what this comparison found, when it differs from what was read.
+    pub(super) fn save(self) {
+        let Some(cache) = self.cache else {
+            return;
+        };
+        let found = self
+            .found
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if found != self.known {
+            cache.write(&self.name, &encode(&found));
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Stamp, Hash)>> {
+        self.found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub(super) fn digest(bytes: &[u8]) -> Hash {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+fn encode(entries: &HashMap<String, (Stamp, Hash)>) -> Vec<u8> {
+    let mut paths: Vec<&String> = entries.keys().collect();
+    paths.sort();
+    let mut out = Encoder::default();
+    out.len(paths.len());
+    for path in paths {
+        let (stamp, hash) = &entries[path];
+        out.str(path)
+            .u64(stamp.size)
+            .u64(stamp.inode)
+            .u64(stamp.device)
+            .i64(stamp.modified.0)
+            .i64(stamp.modified.1)
+            .i64(stamp.changed.0)
+            .i64(stamp.changed.1)
+            .bytes(hash);
+    }
+    out.bytes
+}
+
+fn decode(payload: &[u8]) -> io::Result<HashMap<String, (Stamp, Hash)>> {
+    let mut input = Decoder::new(payload);
+    let count = input.count(8 + 7 * 8 + 8 + 32)?;
+    let mut entries = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let path = input.str()?.to_owned();
+        let stamp = Stamp {
+            size: input.u64()?,
+            inode: input.u64()?,
+            device: input.u64()?,
+            modified: (input.i64()?, input.i64()?),
+            changed: (input.i64()?, input.i64()?),
+        };
+        let hash: Hash = input.bytes()?.try_into().map_err(|_| malformed())?;
+        entries.insert(path, (stamp, hash));
+    }
+    input.end()?;
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::{Index, Stamp, decode, digest, encode};
+    use crate::cache::Cache;
+
+    fn stamp(changed: i64) -> Stamp {
+        Stamp {
+            size: 3,
+            inode: 7,
+            device: 1,
+            modified: (changed, 5),
+            changed: (changed, 5),
+        }
+    }
+
+    #[test]
+    fn a_file_is_known_only_by_the_same_stat_and_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"), 3);
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let old = i64::try_from(now).unwrap() - 60;
+        let index = Index::load(Some(&cache), dir.path());
+        assert!(index.is_empty());
+        index.record("a.yaml", stamp(old), &digest(b"one"));
+        // Changed a moment ago: its stat might not show a change made in the same tick.
+        index.record("b.yaml", stamp(old + 60), &digest(b"two"));
+        index.save();
+        let index = Index::load(Some(&cache), dir.path());
+        assert!(index.holds("a.yaml", &stamp(old), &digest(b"one")));
+        assert!(!index.holds("a.yaml", &stamp(old), &digest(b"One")));
+        assert!(!index.holds("a.yaml", &stamp(old + 1), &digest(b"one")));
+        assert!(!index.holds("b.yaml", &stamp(old + 60), &digest(b"two")));
+        // Another directory has another index.
+        assert!(Index::load(Some(&cache), &dir.path().join("elsewhere")).is_empty());
+        let entries = [("x".to_owned(), (stamp(old), [9; 32]))]
+            .into_iter()
+            .collect();
+        assert_eq!(decode(&encode(&entries)).unwrap(), entries);
+        assert!(decode(&encode(&entries)[..40]).is_err());
+        assert!(Stamp::settled(&stamp(old), SystemTime::now()));
+        assert!(!Stamp::settled(
+            &stamp(old),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1)
+        ));
+    }
+}

@@ -1,0 +1,359 @@
+//! The evaluation cache: every command ends, with it, exactly as it ends without it, through
+//! library and settings edits, renames and deletions, with a damaged, foreign or planted cache,
+//! and with runs sharing one cache at once.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::test::{Output, Test, commit, copy_dir, project_root, registry};
+
+/// The example registry in a repository of its own, with its outputs built and committed, and
+/// a user's cache directory outside it.
+fn example() -> (Test, tempfile::TempDir) {
+    let test = Test::new();
+    copy_dir(
+        &project_root().join("registry"),
+        &test.path().join("registry"),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let built = registry(test.path()).args(["--no-cache", "build"]).output();
+    assert_eq!(built.status, 0, "{}", built.report());
+    commit(test.path(), "base");
+    (test, home)
+}
+
+/// A run with this user's cache (its key under `home`).
+fn cached(test: &Test, home: &Path, args: &[&str]) -> Output {
+    registry(test.path())
+        .envs(&[("XDG_CACHE_HOME".to_owned(), home.display().to_string())])
+        .args(args)
+        .output()
+}
+
+/// The commands compared, each with and without the cache.
+const COMMANDS: &[&[&str]] = &[
+    &["check"],
+    &["check", "--format", "json"],
+    &["check", "--format", "github"],
+    &["graph", "--format", "dot"],
+    &["diff", "--base", "HEAD", "--format", "json"],
+    &["diff", "--base", "HEAD", "--format", "markdown"],
+];
+
+/// Asserts that every command ends the same with the cache as without it; the warnings the
+/// cache gave, in order.
+fn same_everywhere(test: &Test, home: &Path) -> String {
+    let mut warnings = String::new();
+    for args in COMMANDS {
+        let mut without = vec!["--no-cache"];
+        without.extend_from_slice(args);
+        let expected = registry(test.path()).args(&without).output();
+        let found = cached(test, home, args);
+        assert_eq!(
+            (found.status, &found.stdout),
+            (expected.status, &expected.stdout),
+            "`{}` with the cache:\n{}\nwithout:\n{}",
+            args.join(" "),
+            found.report(),
+            expected.report()
+        );
+        warnings.push_str(&found.stderr);
+    }
+    // `build` writes the same files either way.
+    let out = |name: &str| test.path().join("out").join(name);
+    let without = registry(test.path())
+        .args(["--no-cache", "build", "--out"])
+        .args([out("without")])
+        .output();
+    let with = cached(
+        test,
+        home,
+        &["build", "--out", out("with").to_str().unwrap()],
+    );
+    assert_eq!(with.status, without.status, "{}", with.report());
+    assert_eq!(
+        with.stdout.replace("out/with", "out/X"),
+        without.stdout.replace("out/without", "out/X")
+    );
+    if without.status == 0 {
+        assert!(
+            std::process::Command::new("diff")
+                .args(["-r", "--no-dereference"])
+                .arg(out("with"))
+                .arg(out("without"))
+                .status()
+                .unwrap()
+                .success(),
+            "build wrote different files with the cache"
+        );
+    }
+    let _ = std::fs::remove_dir_all(test.path().join("out"));
+    warnings
+}
+
+/// Replaces `old` with `new` in the registry's file `file`.
+fn edit(test: &Test, file: &str, old: &str, new: &str) {
+    let path = test.path().join("registry").join(file);
+    let content = std::fs::read_to_string(&path).unwrap();
+    assert!(content.contains(old), "`{old}` is not in {file}");
+    std::fs::write(&path, content.replacen(old, new, 1)).unwrap();
+}
+
+#[test]
+fn every_command_ends_the_same_with_the_cache_through_every_kind_of_edit() {
+    let (test, home) = example();
+    let home = home.path();
+    let cache = test.path().join(".registry-cache");
+    assert_eq!(same_everywhere(&test, home), "");
+    // The cache is beside the root, kept out of git by its own `.gitignore`.
+    assert!(cache.join("evaluation").is_file());
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .current_dir(test.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+    assert_eq!(same_everywhere(&test, home), "");
+
+    // A library every service imports: a default changes everywhere.
+    edit(
+        &test,
+        "lib/service.libsonnet",
+        "replicas: replicas,",
+        "replicas: replicas + 1,",
+    );
+    assert_eq!(same_everywhere(&test, home), "");
+    // The settings: a policy turned off changes the diagnostics.
+    edit(
+        &test,
+        "registry.jsonnet",
+        "'tier1-replicas': 'error'",
+        "'tier1-replicas': 'off'",
+    );
+    assert_eq!(same_everywhere(&test, home), "");
+    // A rename (the file's name no longer matches), a deletion, and the file back again.
+    let services = test.path().join("registry/services");
+    std::fs::rename(
+        services.join("catalog.jsonnet"),
+        services.join("katalog.jsonnet"),
+    )
+    .unwrap();
+    assert_eq!(same_everywhere(&test, home), "");
+    std::fs::remove_file(services.join("katalog.jsonnet")).unwrap();
+    assert_eq!(same_everywhere(&test, home), "");
+    // A new library file beside a service shadows the library path for that service alone.
+    std::fs::write(
+        services.join("acme.libsonnet"),
+        "(import '../lib/acme.libsonnet') + { shadowed: true }",
+    )
+    .unwrap();
+    assert_eq!(same_everywhere(&test, home), "");
+    std::fs::remove_file(services.join("acme.libsonnet")).unwrap();
+    assert_eq!(same_everywhere(&test, home), "");
+}
+
+#[test]
+fn a_damaged_foreign_or_planted_cache_is_never_believed() {
+    let (test, home) = example();
+    let home = home.path();
+    let cache = test.path().join(".registry-cache");
+    assert_eq!(same_everywhere(&test, home), "");
+    let file = cache.join("evaluation");
+    let bytes = std::fs::read(&file).unwrap();
+
+    // Truncated: ignored with a warning, and rebuilt.
+    std::fs::write(&file, &bytes[..bytes.len() / 3]).unwrap();
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(
+        output.stderr.contains("is not used") && output.stderr.contains("rebuilt"),
+        "{}",
+        output.report()
+    );
+    assert_eq!(cached(&test, home, &["check"]).stderr, "");
+
+    // Written under another user's key, as a cache committed to the repository or copied from
+    // another machine is: never believed, whatever it holds.
+    let other = tempfile::tempdir().unwrap();
+    let other = other.path();
+    std::fs::remove_dir_all(&cache).unwrap();
+    edit(
+        &test,
+        "lib/service.libsonnet",
+        "replicas: replicas,",
+        "replicas: replicas + 1,",
+    );
+    let foreign = cached(&test, other, &["check"]);
+    edit(
+        &test,
+        "lib/service.libsonnet",
+        "replicas: replicas + 1,",
+        "replicas: replicas,",
+    );
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(
+        (output.status, &output.stdout),
+        (
+            0,
+            &registry(test.path())
+                .args(["--no-cache", "check"])
+                .output()
+                .stdout
+        ),
+        "{}\nthe other user's run:\n{}",
+        output.report(),
+        foreign.report()
+    );
+    assert!(
+        output.stderr.contains("not written by this user"),
+        "{}",
+        output.report()
+    );
+
+    // A cache directory that is a link is neither read nor written through.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let elsewhere = test.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &cache).unwrap();
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    assert!(
+        output.stderr.contains("symbolic link"),
+        "{}",
+        output.report()
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
+
+#[test]
+fn runs_sharing_one_cache_at_once_each_end_as_without_it() {
+    let (test, home) = example();
+    let home = home.path();
+    edit(
+        &test,
+        "lib/service.libsonnet",
+        "replicas: replicas,",
+        "replicas: replicas + 1,",
+    );
+    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+    // The first round starts with no cache, the others with the one the first wrote.
+    for round in 0..3 {
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                registry(test.path())
+                    .envs(&[("XDG_CACHE_HOME".to_owned(), home.display().to_string())])
+                    .args(["check"])
+                    .spawn(Stdio::piped(), Stdio::piped())
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert_eq!(
+                (
+                    output.status.code(),
+                    String::from_utf8_lossy(&output.stdout)
+                ),
+                (Some(expected.status), expected.stdout.as_str().into()),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&output.stderr), "", "round {round}");
+        }
+    }
+}
+
+#[test]
+fn a_generated_file_changed_by_hand_is_found_whatever_the_index_holds() {
+    let (test, home) = example();
+    let home = home.path();
+    // Files are indexed once their last change is a moment old.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    for _ in 0..2 {
+        let output = cached(&test, home, &["check"]);
+        assert_eq!(output.status, 0, "{}", output.report());
+    }
+    let cache = test.path().join(".registry-cache");
+    let indexed = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("outputs-")
+        })
+        .count();
+    assert_eq!(indexed, 1);
+    // The same size and modification time, other bytes: the change time tells.
+    let generated = test.path().join("generated/registry.json");
+    let before = std::fs::metadata(&generated).unwrap();
+    let mut bytes = std::fs::read(&generated).unwrap();
+    let at = bytes.iter().position(|byte| *byte == b'a').unwrap();
+    bytes[at] = b'b';
+    std::fs::write(&generated, &bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&generated)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+    assert_eq!(expected.status, 1, "{}", expected.report());
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(
+        (output.status, &output.stdout),
+        (1, &expected.stdout),
+        "{}",
+        output.report()
+    );
+    assert!(
+        output.stdout.contains("registry.json"),
+        "{}",
+        output.report()
+    );
+}
+
+#[test]
+fn an_unchanged_registry_is_compared_without_rendering_and_every_drift_is_still_found() {
+    let (test, home) = example();
+    let home = home.path();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let clean = registry(test.path()).args(["--no-cache", "check"]).output();
+    for _ in 0..3 {
+        let output = cached(&test, home, &["check"]);
+        assert_eq!(
+            (output.status, &output.stdout),
+            (0, &clean.stdout),
+            "{}",
+            output.report()
+        );
+    }
+    let generated = test.path().join("generated");
+    let compare = |what: &str| {
+        let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+        assert_eq!(expected.status, 1, "{what}: {}", expected.report());
+        let output = cached(&test, home, &["check"]);
+        assert_eq!(
+            (output.status, &output.stdout),
+            (1, &expected.stdout),
+            "{what}: {}",
+            output.report()
+        );
+    };
+    // A file nobody generated.
+    std::fs::write(generated.join("extra.yaml"), "kind: Extra\n").unwrap();
+    compare("an extra file");
+    std::fs::remove_file(generated.join("extra.yaml")).unwrap();
+    // A generated file gone, then a link in its place.
+    let file = generated.join("registry.json");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    compare("a missing file");
+    std::os::unix::fs::symlink("/etc/hostname", &file).unwrap();
+    compare("a link in place of a file");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, &bytes).unwrap();
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+}
