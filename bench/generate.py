@@ -671,9 +671,15 @@ class Registry:
             members = []
             count = rng.randint(4, 8) if leaf else rng.randint(2, 3)
             roles = (["manager"] if not leaf else []) + ["lead"] + ["engineer"] * count
+            logins = set()
             for role in roles[:count]:
-                first, last = rng.choice(FIRST), rng.choice(LAST)
-                login = "%s%s%d" % (first[0].lower(), last.lower(), rng.randint(1, 99))
+                # Logins are unique within a team (the registry refuses a repeated one).
+                while True:
+                    first, last = rng.choice(FIRST), rng.choice(LAST)
+                    login = "%s%s%d" % (first[0].lower(), last.lower(), rng.randint(1, 99))
+                    if login not in logins:
+                        break
+                logins.add(login)
                 members.append("  team.%s(%s, %s)," % (role, q(login), q("%s %s" % (first, last))))
             lines = ["local team = import 'team.libsonnet';", ""]
             head = "team.new(%s, %s" % (q(name), q(description))

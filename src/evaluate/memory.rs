@@ -29,8 +29,8 @@ struct Record {
     reads: Vec<(String, Hash)>,
     /// Every import resolved on the way: importer, path asked, file found.
     imports: Vec<(String, String, Option<String>)>,
-    /// The value, as compact JSON.
-    value: String,
+    /// The value, as compact JSON; `None` once handed out, until it is put back.
+    value: Option<String>,
 }
 
 /// The values and syntax trees of the last run, and what this run adds to them.
@@ -76,7 +76,8 @@ impl<'a> Memory<'a> {
     }
 
     /// The value of `file` evaluated with `library_paths`, and the imports it resolved, when
-    /// nothing it was computed from has changed.
+    /// nothing it was computed from has changed. The value is handed out, not copied: it is put
+    /// back when the cache is written ([`Memory::save`]) or by [`Memory::put_back`].
     pub(super) fn value(
         &mut self,
         sources: &Sources,
@@ -85,7 +86,7 @@ impl<'a> Memory<'a> {
     ) -> Option<(String, Vec<Resolution>)> {
         let path = &sources.file(file).path;
         let record = self.records.get(path)?;
-        if record.library_paths != library_paths {
+        if record.library_paths != library_paths || record.value.is_none() {
             return None;
         }
         let reads: Vec<(FileId, Hash)> = record
@@ -110,23 +111,30 @@ impl<'a> Memory<'a> {
                 resolved: found,
             });
         }
-        let value = record.value.clone();
         for (read, hash) in reads {
             if self.hash(sources, read) != hash {
                 return None;
             }
         }
+        let value = self.records.get_mut(path)?.value.take()?;
         Some((value, resolutions))
     }
 
+    /// Puts back the value of `file` that [`Memory::value`] handed out.
+    pub(super) fn put_back(&mut self, sources: &Sources, file: FileId, value: String) {
+        if let Some(record) = self.records.get_mut(&sources.file(file).path) {
+            record.value.get_or_insert(value);
+        }
+    }
+
     /// Keeps the value of `file`, evaluated with `library_paths`, having read `reads` and
-    /// resolved `imports`.
+    /// resolved `imports`; `None` for an entity file's, which [`Memory::save`] is given.
     pub(super) fn keep(
         &mut self,
         sources: &Sources,
         library_paths: &[String],
         file: FileId,
-        value: &str,
+        value: Option<&str>,
         dependencies: &super::Dependencies,
     ) {
         if self.cache.is_none() {
@@ -156,7 +164,7 @@ impl<'a> Memory<'a> {
                 library_paths: library_paths.to_vec(),
                 reads,
                 imports,
-                value: value.to_owned(),
+                value: value.map(str::to_owned),
             },
         );
         self.changed = true;
@@ -188,11 +196,24 @@ impl<'a> Memory<'a> {
     }
 
     /// Writes what is kept, forgetting every file but `current` and every syntax tree no file
-    /// of `sources` has: a cache never grows past the registry it serves.
-    pub(super) fn save(mut self, sources: &Sources, current: &HashSet<FileId>) {
+    /// of `sources` has: a cache never grows past the registry it serves. `values` are the
+    /// entity files' values, for those handed out.
+    pub(super) fn save(
+        mut self,
+        sources: &Sources,
+        current: &HashSet<FileId>,
+        values: &[(super::EntityFile, String)],
+    ) {
         let Some(cache) = self.cache else {
             return;
         };
+        let values: HashMap<&str, &str> = values
+            .iter()
+            .map(|(entity, json)| (sources.file(entity.file).path.as_str(), json.as_str()))
+            .collect();
+        // A record whose value is neither kept nor given is of a file that failed since.
+        self.records
+            .retain(|path, record| record.value.is_some() || values.contains_key(path.as_str()));
         let paths: HashSet<&str> = current
             .iter()
             .map(|&file| sources.file(file).path.as_str())
@@ -203,7 +224,10 @@ impl<'a> Memory<'a> {
         let walks = self.walks.len();
         self.walks.retain(|hash, _| hashes.contains(hash));
         if self.changed || self.records.len() != before || self.walks.len() != walks {
-            cache.write(FILE, &encode(&self.context, &self.records, &self.walks));
+            cache.write(
+                FILE,
+                &encode(&self.context, &self.records, &self.walks, &values),
+            );
         }
     }
 }
@@ -239,10 +263,12 @@ fn content_hash(content: &Content) -> Hash {
     hasher.finalize().into()
 }
 
+/// The payload of the cache file; `values` are the values of records that handed theirs out.
 fn encode(
     context: &str,
     records: &HashMap<String, Record>,
     walks: &HashMap<Hash, Walk>,
+    values: &HashMap<&str, &str>,
 ) -> Vec<u8> {
     let mut out = Encoder::default();
     out.str(context);
@@ -268,7 +294,11 @@ fn encode(
                 None => out.u8(0),
             };
         }
-        out.str(&record.value);
+        let value = record
+            .value
+            .as_deref()
+            .or_else(|| values.get(path.as_str()).copied());
+        out.str(value.unwrap_or_default());
     }
     let mut hashes: Vec<&Hash> = walks.keys().collect();
     hashes.sort();
@@ -324,7 +354,7 @@ fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
                 Ok((from, wanted, resolved))
             })
             .collect::<io::Result<_>>()?;
-        let value = input.str()?.to_owned();
+        let value = Some(input.str()?.to_owned());
         records.insert(
             path,
             Record {

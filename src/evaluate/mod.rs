@@ -289,14 +289,18 @@ fn settings_with(
         match done.outcome {
             Outcome::Value(json) => {
                 value = serde_json::from_str(&json).ok();
-                if let Some(memory) = memory.as_deref_mut().filter(|_| fresh) {
-                    memory.keep(
-                        sources,
-                        &library_paths,
-                        file,
-                        &json,
-                        &imports.dependencies(file),
-                    );
+                if let Some(memory) = memory.as_deref_mut() {
+                    if fresh {
+                        memory.keep(
+                            sources,
+                            &library_paths,
+                            file,
+                            Some(&json),
+                            &imports.dependencies(file),
+                        );
+                    } else {
+                        memory.put_back(sources, file, json);
+                    }
                 }
             }
             Outcome::Failed(diagnostic) | Outcome::Walked(Some(diagnostic)) => {
@@ -425,20 +429,20 @@ fn evaluate_with(
         }
     }
     let fresh: HashSet<FileId> = fresh.into_iter().collect();
-    for (entity, json) in &entities {
+    for (entity, _) in &entities {
         if fresh.contains(&entity.file) {
             memory.keep(
                 sources,
                 &library_paths,
                 entity.file,
-                json,
+                None,
                 &imports.dependencies(entity.file),
             );
         }
     }
     let mut current = entity_files;
     current.insert(settings.file);
-    memory.save(sources, &current);
+    memory.save(sources, &current, &entities);
     Ok(Evaluation {
         settings,
         entities,
