@@ -55,9 +55,8 @@ pub(super) fn check(
 
 /// Whether importing `wanted` from a file in `directory` would leave the root.
 fn escapes(sources: &Sources, directory: &str, wanted: &str, library_paths: &[String]) -> bool {
-    wanted.starts_with('/')
-        || wanted.starts_with('\\')
-        || normalize(directory, wanted).is_none()
+    // An absolute path, or one that climbs above the root.
+    normalize(directory, wanted).is_none()
         || candidates(directory, wanted, library_paths)
             .find(|candidate| {
                 crosses_escape(sources, candidate) || sources.get(candidate).is_some()

@@ -284,8 +284,8 @@ pub(super) fn answer(
     directory: &str,
     wanted: &str,
 ) -> Answer {
-    if wanted.starts_with('/') || wanted.starts_with('\\') || normalize(directory, wanted).is_none()
-    {
+    // An absolute path, or one that climbs above the root.
+    if normalize(directory, wanted).is_none() {
         return Answer::Escape;
     }
     for candidate in candidates(directory, wanted, library_paths) {

@@ -678,3 +678,81 @@ fn a_deep_library_is_refused_even_unused() {
         ["`lib/deep.libsonnet` is nested too deeply to parse"]
     );
 }
+
+/// Only Jsonnet files are read for imports: a data file that reads like an escaping import is
+/// data.
+#[test]
+fn a_data_file_is_never_read_for_imports() {
+    let test = Test::registry()
+        .file("registry/lib/notes.txt", "import '/etc/passwd'\n")
+        .file("registry/lib/notes.json", "{\"a\": import '/etc/passwd'}\n")
+        .file("registry/teams/platform.jsonnet", TEAM);
+    let output = test.run(["check", "--format", "concise"]);
+    assert!(
+        output.stdout.contains("checked 1 team") && !output.stdout.contains("import"),
+        "{}",
+        output.report()
+    );
+}
+
+/// A misspelt import is told the nearest file that exists, and only a near one.
+#[test]
+fn a_misspelt_import_names_the_nearest_file() {
+    let test = Test::registry()
+        .file("registry/lib/service.libsonnet", "{ x: 1 }")
+        .file("registry/teams/platform.jsonnet", TEAM)
+        .file(
+            "registry/services/api.jsonnet",
+            service("local s = import 'servce.libsonnet';", "std.toString(s.x)"),
+        )
+        .file(
+            "registry/services/web.jsonnet",
+            service("local s = import 'quartz.libsonnet';", "std.toString(s.x)"),
+        );
+    let output = test.run(["check"]);
+    assert_eq!(output.status, 1, "{}", output.report());
+    assert_eq!(
+        output.stdout.matches("did you mean").count(),
+        1,
+        "{}",
+        output.report()
+    );
+    assert!(
+        output.stdout.contains("did you mean `service.libsonnet`?"),
+        "{}",
+        output.report()
+    );
+}
+
+/// One file's failed import is never blamed for the next file's failure, evaluated after it
+/// in the same state.
+#[test]
+fn a_failed_import_is_never_blamed_for_the_next_file() {
+    let test = Test::registry()
+        .file("registry/teams/platform.jsonnet", TEAM)
+        .file(
+            "registry/services/api.jsonnet",
+            service("local s = import 'nowhere.libsonnet';", "s"),
+        )
+        .file(
+            "registry/services/web.jsonnet",
+            service("", "error 'web is broken'"),
+        );
+    let output = test.run(["check", "--format", "concise"]);
+    assert_eq!(output.status, 1, "{}", output.report());
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("api.jsonnet") && line.contains("[import-not-found]")),
+        "{}",
+        output.report()
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("web.jsonnet") && !line.contains("import")),
+        "{}",
+        output.report()
+    );
+}
