@@ -112,7 +112,12 @@ impl<'a> Memory<'a> {
             });
         }
         for (read, hash) in reads {
-            if self.hash(sources, read) != hash {
+            // Every Jsonnet file read must have its syntax tree kept too: the import check
+            // reads it, and no tree is parsed outside an evaluation worker.
+            if self.hash(sources, read) != hash
+                || (super::imports::is_jsonnet(&sources.file(read).path)
+                    && !self.walks.contains_key(&hash))
+            {
                 return None;
             }
         }

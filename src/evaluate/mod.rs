@@ -378,16 +378,6 @@ fn evaluate_with(
         memory.keep_walk(sources, file, walk);
     }
     walked.extend(walks);
-    // An entity file whose value was known is not parsed again: its tree, and those of the
-    // files it imports, come from the cache, or are read now.
-    for (file, source) in sources.iter() {
-        if imports::is_jsonnet(&source.path)
-            && !walked.contains_key(&file)
-            && let Some(text) = sources.text(file)
-        {
-            walked.insert(file, syntax::walk(text));
-        }
-    }
     imports::check(sources, &library_paths, &walked, sink);
     let mut entities = Vec::with_capacity(layout.entities.len());
     let mut failed = Vec::new();
