@@ -307,28 +307,44 @@ fn key() -> Result<Option<[u8; KEY_LENGTH]>, String> {
         .map_err(|error| format!("cannot make `{}`: {error}", dir.display()))?;
     let dir_fd =
         open_dir(&dir).map_err(|error| format!("`{}`: {}", dir.display(), refusal(error)))?;
-    let file = rustix::fs::openat(
-        &dir_fd,
-        "key",
-        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o600),
-    );
-    match file {
-        Ok(file) => {
-            use std::io::Write as _;
-            let mut file = std::fs::File::from(file);
-            file.write_all(&key)
-                .and_then(|()| file.sync_all())
-                .map_err(|error| format!("cannot write `{}`: {error}", path.display()))?;
-            Ok(Some(key))
-        }
+    // Written whole under a name of its own, then linked into place: a run that finds the key
+    // finds all of it, and of runs making one at once, the first to link wins.
+    let temporary = format!(".key-{}.tmp", std::process::id());
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write as _;
+        let file = rustix::fs::openat(
+            &dir_fd,
+            temporary.as_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )?;
+        let mut file = std::fs::File::from(file);
+        file.write_all(&key)?;
+        file.sync_all()?;
+        Ok(())
+    })();
+    let linked = written.and_then(|()| {
+        rustix::fs::linkat(
+            &dir_fd,
+            temporary.as_str(),
+            &dir_fd,
+            "key",
+            rustix::fs::AtFlags::empty(),
+        )
+        .map_err(std::io::Error::from)
+    });
+    let _ = rustix::fs::unlinkat(&dir_fd, temporary.as_str(), rustix::fs::AtFlags::empty());
+    match linked {
+        Ok(()) => Ok(Some(key)),
         // Another run made it first: use that one.
-        Err(rustix::io::Errno::EXIST) => read(&path).map(Some).ok_or_else(|| {
-            format!(
-                "`{}` is not a private regular file of this user",
-                path.display()
-            )
-        }),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            read(&path).map(Some).ok_or_else(|| {
+                format!(
+                    "`{}` is not a private regular file of this user",
+                    path.display()
+                )
+            })
+        }
         Err(error) => Err(format!("cannot make `{}`: {error}", path.display())),
     }
 }
