@@ -62,7 +62,10 @@ fn mermaid_js() -> PathBuf {
     if script.is_file() {
         return script;
     }
-    let work = tempfile::tempdir_in(project_root().join("target")).unwrap();
+    // `target/` is where cargo builds by default, not necessarily here: make the place.
+    let tools = project_root().join("target/test-tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let work = tempfile::tempdir_in(&tools).unwrap();
     let pack = Command::new("npm")
         .args(["pack", &format!("mermaid@{VERSION}"), "--json", "--silent"])
         .arg("--pack-destination")
