@@ -408,5 +408,16 @@ mod tests {
         std::fs::rename(dir.path().join("cache/file"), elsewhere.join("file")).unwrap();
         std::os::unix::fs::symlink(elsewhere.join("file"), dir.path().join("cache/file")).unwrap();
         assert_eq!(mine.read("file"), None);
+        // Nor a FIFO, which would block a reader for ever: it is not opened for long.
+        std::fs::remove_file(dir.path().join("cache/file")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("cache/file"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(mine.read("file"), None);
+        // And the directory is never written through a FIFO in a file's place.
+        mine.write("file", b"payload");
+        assert_eq!(mine.read("file").as_deref(), Some(&b"payload"[..]));
     }
 }

@@ -110,11 +110,11 @@ pub(crate) fn emit(graph: &Graph, sources: &Sources) -> Option<OutputFile> {
             }
         }
     }
-    Some(OutputFile {
-        target: Target::Codeowners {
+    Some(OutputFile::new(
+        Target::Codeowners {
             path: codeowners.path.clone(),
         },
-        bytes: out.into_bytes(),
-        entities: entities.into_iter().collect(),
-    })
+        out.into_bytes(),
+        entities.into_iter().collect(),
+    ))
 }

@@ -224,8 +224,21 @@ pub(crate) fn destruction(before: Option<&OutputFile>, after: Option<&OutputFile
 pub(crate) struct OutputFile {
     pub(crate) target: Target,
     pub(crate) bytes: Vec<u8>,
+    /// The SHA-256 of `bytes`, taken once, where the file is rendered.
+    pub(crate) digest: [u8; 32],
     /// The entities whose change can change this file.
     pub(crate) entities: BTreeSet<EntityId>,
+}
+
+impl OutputFile {
+    fn new(target: Target, bytes: Vec<u8>, entities: BTreeSet<EntityId>) -> Self {
+        Self {
+            target,
+            digest: digest(&bytes),
+            bytes,
+            entities,
+        }
+    }
 }
 
 /// Every generated file, by path relative to the output directory.
@@ -276,9 +289,19 @@ fn render_manifest(files: &BTreeMap<String, Listed>) -> Vec<u8> {
 
 /// The SHA-256 of `bytes`, in lowercase hex.
 pub(crate) fn sha256(bytes: &[u8]) -> String {
+    hex(&digest(bytes))
+}
+
+/// The SHA-256 of `bytes`.
+pub(crate) fn digest(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// `digest` in lowercase hex.
+pub(crate) fn hex(digest: &[u8; 32]) -> String {
     use std::fmt::Write as _;
-    sha2::Sha256::digest(bytes)
+    digest
         .iter()
         .fold(String::with_capacity(64), |mut hex, byte| {
             let _ = write!(hex, "{byte:02x}");
@@ -295,11 +318,7 @@ impl OutputSet {
     ) {
         self.files.insert(
             target.path(),
-            OutputFile {
-                target,
-                bytes,
-                entities: entities.into_iter().collect(),
-            },
+            OutputFile::new(target, bytes, entities.into_iter().collect()),
         );
     }
 }
@@ -411,7 +430,7 @@ pub(crate) fn emit_each<E: Send>(
                                     path.clone(),
                                     Listed {
                                         entities: file.entities.clone(),
-                                        sha256: sha256(&file.bytes),
+                                        sha256: hex(&file.digest),
                                         size: file.bytes.len(),
                                     },
                                 )

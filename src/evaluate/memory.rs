@@ -12,7 +12,8 @@ use sha2::Digest as _;
 
 use super::Resolution;
 use super::resolver::{Answer, answer};
-use super::syntax::{Import, ImportLiteral, Verdict, Walk};
+use super::syntax::{Verdict, Walk};
+use super::wire::{decode_imports, encode_imports};
 use crate::cache::Cache;
 use crate::codec::{Decoder, Encoder, malformed};
 use crate::source::{Content, FileId, Sources};
@@ -310,18 +311,7 @@ fn encode(
     out.len(hashes.len());
     for hash in hashes {
         out.bytes(hash);
-        let walk = &walks[hash];
-        out.len(walk.imports.len());
-        for import in &walk.imports {
-            out.u8(match import.kind {
-                Import::Code => 0,
-                Import::Str => 1,
-                Import::Bin => 2,
-            })
-            .str(&import.path)
-            .len(import.range.start)
-            .len(import.range.end);
-        }
+        encode_imports(&mut out, &walks[hash].imports);
     }
     out.bytes
 }
@@ -374,27 +364,8 @@ fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
     let mut walks = HashMap::with_capacity(count);
     for _ in 0..count {
         let key = hash(&mut input)?;
-        let imports = (0..input.count(25)?)
-            .map(|_| {
-                let kind = match input.u8()? {
-                    0 => Import::Code,
-                    1 => Import::Str,
-                    2 => Import::Bin,
-                    _ => return Err(malformed()),
-                };
-                let path = input.str()?.to_owned();
-                let start = input.len()?;
-                let end = input.len()?;
-                if start > end {
-                    return Err(malformed());
-                }
-                Ok(ImportLiteral {
-                    kind,
-                    path,
-                    range: start..end,
-                })
-            })
-            .collect::<io::Result<_>>()?;
+        // Checked against the file's length when used: the file is not known here.
+        let imports = decode_imports(&mut input, usize::MAX)?;
         walks.insert(
             key,
             Walk {

@@ -208,8 +208,14 @@ pub(super) fn encode_walk(file: FileId, walk: &Walk) -> Vec<u8> {
         Verdict::ByteOrderMark => out.u8(3),
         Verdict::Unparsed => out.u8(4),
     };
-    out.len(walk.imports.len());
-    for import in &walk.imports {
+    encode_imports(&mut out, &walk.imports);
+    out.bytes
+}
+
+/// Writes the import literals of a syntax tree.
+pub(super) fn encode_imports(out: &mut Encoder, imports: &[ImportLiteral]) {
+    out.len(imports.len());
+    for import in imports {
         out.u8(match import.kind {
             Import::Code => 0,
             Import::Str => 1,
@@ -219,7 +225,36 @@ pub(super) fn encode_walk(file: FileId, walk: &Walk) -> Vec<u8> {
         .len(import.range.start)
         .len(import.range.end);
     }
-    out.bytes
+}
+
+/// Reads the import literals [`encode_imports`] wrote, each within the first `length` bytes
+/// of its file.
+pub(super) fn decode_imports(
+    input: &mut Decoder<'_>,
+    length: usize,
+) -> io::Result<Vec<ImportLiteral>> {
+    let count = input.count(25)?;
+    let mut imports = Vec::with_capacity(count);
+    for _ in 0..count {
+        let kind = match input.u8()? {
+            0 => Import::Code,
+            1 => Import::Str,
+            2 => Import::Bin,
+            _ => return Err(malformed()),
+        };
+        let path = input.str()?.to_owned();
+        let start = input.len()?;
+        let end = input.len()?;
+        if start > end || end > length {
+            return Err(malformed());
+        }
+        imports.push(ImportLiteral {
+            kind,
+            path,
+            range: start..end,
+        });
+    }
+    Ok(imports)
 }
 
 pub(super) fn decode_walk(payload: &[u8], sources: &Sources) -> io::Result<(FileId, Walk)> {
@@ -245,22 +280,7 @@ pub(super) fn decode_walk(payload: &[u8], sources: &Sources) -> io::Result<(File
         4 => Verdict::Unparsed,
         _ => return Err(malformed()),
     };
-    let count = input.count(25)?;
-    let mut imports = Vec::with_capacity(count);
-    for _ in 0..count {
-        let kind = match input.u8()? {
-            0 => Import::Code,
-            1 => Import::Str,
-            2 => Import::Bin,
-            _ => return Err(malformed()),
-        };
-        let path = input.str()?.to_owned();
-        imports.push(ImportLiteral {
-            kind,
-            path,
-            range: range(&mut input)?,
-        });
-    }
+    let imports = decode_imports(&mut input, length)?;
     input.end()?;
     Ok((file, Walk { verdict, imports }))
 }

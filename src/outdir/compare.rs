@@ -9,7 +9,7 @@ use std::io::Read as _;
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::sync::Mutex;
 
-use super::index::{Hash, Index, Stamp, digest};
+use super::index::{Hash, Index, Stamp};
 use super::{Kind, Listing, Opened, Wanted, not_regular, open_file, shown_path};
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
@@ -101,14 +101,13 @@ impl<'a> Comparison<'a> {
 
     /// The cache file that records what was rendered for this directory.
     fn record_name(&self) -> String {
-        let digest = crate::emit::sha256(self.dir.path().as_os_str().as_encoded_bytes());
-        format!("rendered-{}", crate::text::short(&digest))
+        super::index::cache_name("rendered", self.dir.path())
     }
 
     /// Compares each file of `part` with the one on disk.
     pub(crate) fn part(&self, part: OutputSet) -> Result<()> {
         for (path, file) in part.files {
-            let hash = digest(&file.bytes);
+            let hash = file.digest;
             let found = self.found(&path, &file.bytes, &hash)?;
             self.emitted
                 .lock()

@@ -75,8 +75,7 @@ pub(super) struct Index<'a> {
 impl<'a> Index<'a> {
     /// The index of the output directory at `path`, from `cache`; empty without one.
     pub(super) fn load(cache: Option<&'a Cache>, path: &std::path::Path) -> Self {
-        let digest = crate::emit::sha256(path.as_os_str().as_encoded_bytes());
-        let name = format!("outputs-{}", crate::text::short(&digest));
+        let name = cache_name("outputs", path);
         let known = cache
             .and_then(|cache| cache.read(&name))
             .and_then(|payload| decode(&payload).ok())
@@ -137,9 +136,10 @@ impl<'a> Index<'a> {
     }
 }
 
-pub(super) fn digest(bytes: &[u8]) -> Hash {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).into()
+/// The name of the cache file `kind` keeps for the output directory at `path`.
+pub(super) fn cache_name(kind: &str, path: &std::path::Path) -> String {
+    let digest = crate::emit::sha256(path.as_os_str().as_encoded_bytes());
+    format!("{kind}-{}", crate::text::short(&digest))
 }
 
 fn encode(entries: &HashMap<String, (Stamp, Hash)>) -> Vec<u8> {
@@ -186,8 +186,9 @@ fn decode(payload: &[u8]) -> io::Result<HashMap<String, (Stamp, Hash)>> {
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use super::{Index, Stamp, decode, digest, encode};
+    use super::{Index, Stamp, decode, encode};
     use crate::cache::Cache;
+    use crate::emit::digest;
 
     fn stamp(changed: i64) -> Stamp {
         Stamp {

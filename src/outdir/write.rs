@@ -22,7 +22,7 @@ use super::manifest::{JOURNAL, MAX_SIZE, Record, Recorded, is_relative, journal_
 use super::{Kind, Listing, Opened, Wanted, file_name, not_regular, open_file, open_parent};
 use super::{read_at_most, shown_path};
 use crate::diagnostic::{Code, Diagnostic, Location, list};
-use crate::emit::{MANIFEST, OutputSet};
+use crate::emit::{MANIFEST, OutputFile, OutputSet};
 use crate::workspace::OutputDir;
 use crate::{Error, Result, atomic};
 
@@ -177,7 +177,7 @@ impl<'a> Writer<'a> {
             }
             match self.compare(path, &file.bytes)? {
                 Found::Same => unchanged += 1,
-                Found::Write => changed.push((path.as_str(), file.bytes.as_slice())),
+                Found::Write => changed.push((path.as_str(), file)),
                 Found::Not(at, kind, wanted) => {
                     if self
                         .state
@@ -191,16 +191,19 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        let journaled: Vec<(&str, &[u8])> = changed
+        let journaled: Vec<(&str, &OutputFile)> = changed
             .iter()
             .copied()
             .filter(|(path, _)| *path != MANIFEST)
             .collect();
         self.journal(&journaled)?;
         let mut by_dir: BTreeMap<&str, Vec<(&str, &[u8])>> = BTreeMap::new();
-        for (path, bytes) in &changed {
+        for (path, file) in &changed {
             let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            by_dir.entry(dir).or_default().push((path, bytes));
+            by_dir
+                .entry(dir)
+                .or_default()
+                .push((path, file.bytes.as_slice()));
         }
         for files in by_dir.values() {
             self.replace(files)?;
@@ -246,7 +249,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Records `files` in the journal and flushes it, before any of them is written.
-    fn journal(&self, files: &[(&str, &[u8])]) -> Result<()> {
+    fn journal(&self, files: &[(&str, &OutputFile)]) -> Result<()> {
         if files.is_empty() {
             return Ok(());
         }
@@ -256,7 +259,9 @@ impl<'a> Writer<'a> {
         };
         let text: String = files
             .iter()
-            .map(|(path, bytes)| journal_line(path, &crate::emit::sha256(bytes), bytes.len()))
+            .map(|(path, file)| {
+                journal_line(path, &crate::emit::hex(&file.digest), file.bytes.len())
+            })
             .collect();
         let mut journal = self.journal.lock().expect("no writer panics");
         if journal.1.is_none() {
