@@ -310,7 +310,7 @@ fn servers(registry: &Registry, at: &Locator, sink: &mut Sink) {
     let mut seen: BTreeMap<&str, &EntityId> = BTreeMap::new();
     for (id, cluster) in registry.clusters() {
         let server = cluster.argocd.server.as_str();
-        let location = at.value(id, "/argocd/server");
+        let location = || at.value(id, "/argocd/server");
         if server == IN_CLUSTER {
             if let Some(manager) = cluster
                 .argocd
@@ -329,7 +329,7 @@ fn servers(registry: &Registry, at: &Locator, sink: &mut Sink) {
                         ),
                     )
                     .help("give the cluster's own API server, as the managing Argo CD reaches it"),
-                    location,
+                    location(),
                     "the in-cluster address",
                 );
             }
@@ -352,7 +352,7 @@ fn servers(registry: &Registry, at: &Locator, sink: &mut Sink) {
                 push(
                     sink,
                     diagnostic,
-                    location,
+                    location(),
                     "already another cluster's server",
                 );
             }
@@ -548,7 +548,7 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
             let name = names::application(&service_id.name, &id.name);
             too_long(
                 sink,
-                at.value(service_id, &pointer),
+                || at.value(service_id, &pointer),
                 &name,
                 &format!("the Application of service `{}`", service_id.name),
             );
@@ -604,7 +604,7 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
             .into_iter()
             .chain(monitoring)
             {
-                too_long(sink, at.cluster(&id.name), &name, &what);
+                too_long(sink, || at.cluster(&id.name), &name, &what);
                 add("Application", name, of_cluster(what));
             }
         }
@@ -637,7 +637,8 @@ fn object_names(graph: &Graph, at: &Locator, hub_id: &EntityId, hub: &Cluster, s
     }
 }
 
-fn too_long(sink: &mut Sink, location: Option<Location>, name: &str, what: &str) {
+/// `location` is found only when the name is too long: finding it parses the entity's file.
+fn too_long(sink: &mut Sink, location: impl FnOnce() -> Option<Location>, name: &str, what: &str) {
     if name.len() <= LABEL_MAX {
         return;
     }
@@ -652,7 +653,7 @@ fn too_long(sink: &mut Sink, location: Option<Location>, name: &str, what: &str)
         )
         .note("Argo CD 2.x writes an Application's name into the `app.kubernetes.io/instance` label of every resource it deploys")
         .help("shorten the service's or the cluster's name"),
-        location,
+        location(),
         "makes a name too long",
     );
 }
