@@ -19,8 +19,9 @@ use crate::cli::{Cli, Command, ReportArgs};
 use crate::compilation::Compilation;
 use crate::diagnostic::render::{Format, Options, Paths, render};
 use crate::diagnostic::{Diagnostic, Severity, Sink};
+use crate::model::Kind;
 use crate::output::Output;
-use crate::source::read_dir;
+use crate::source::{Sources, read_dir};
 use crate::workspace::Workspace;
 use crate::{Error, ExitStatus, Result};
 
@@ -83,7 +84,31 @@ fn report(
     args: &ReportArgs,
     out: &mut Output,
 ) -> bool {
-    let diagnostics = merged(compilation, more);
+    let found = Found {
+        sources: compilation.sources(),
+        diagnostics: compilation.diagnostics(),
+        counts: compilation.counts(),
+    };
+    report_found(workspace, &found, more, args, out)
+}
+
+/// What a compilation found, as [`report`] prints it.
+struct Found<'a> {
+    sources: &'a Sources,
+    diagnostics: &'a [Diagnostic],
+    /// How many entities of each kind; `None` when the settings are unusable.
+    counts: Option<Vec<(Kind, usize)>>,
+}
+
+/// [`report`], of what a compilation found, kept or fresh.
+fn report_found(
+    workspace: &Workspace,
+    found: &Found,
+    more: Vec<Diagnostic>,
+    args: &ReportArgs,
+    out: &mut Output,
+) -> bool {
+    let diagnostics = merged(found.diagnostics, more);
     let count = |severity| {
         diagnostics
             .iter()
@@ -101,25 +126,20 @@ fn report(
             Paths::AsGiven
         },
     };
-    out.print(&render(
-        &diagnostics,
-        compilation.sources(),
-        args.format,
-        &options,
-    ));
+    out.print(&render(&diagnostics, found.sources, args.format, &options));
     if matches!(args.format, Format::Human | Format::Concise) {
-        out.print(&summary(compilation, errors, warnings));
+        out.print(&summary(found.counts.as_deref(), errors, warnings));
     }
     errors > 0 || (args.deny_warnings && warnings > 0)
 }
 
-/// The diagnostics of a compilation and `more`, sorted, each once.
-fn merged(compilation: &Compilation, more: Vec<Diagnostic>) -> Vec<Diagnostic> {
+/// The diagnostics `found` and `more`, sorted, each once.
+fn merged(found: &[Diagnostic], more: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if more.is_empty() {
-        compilation.diagnostics().to_vec()
+        found.to_vec()
     } else {
         let mut sink = Sink::default();
-        for diagnostic in compilation.diagnostics().iter().cloned().chain(more) {
+        for diagnostic in found.iter().cloned().chain(more) {
             sink.push(diagnostic);
         }
         sink.into_sorted()
@@ -127,7 +147,7 @@ fn merged(compilation: &Compilation, more: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 /// "checked 1 team, …: 2 errors and 1 warning".
-fn summary(compilation: &Compilation, errors: usize, warnings: usize) -> String {
+fn summary(counts: Option<&[(Kind, usize)]>, errors: usize, warnings: usize) -> String {
     let plural =
         |count: usize, noun: &str| format!("{count} {noun}{}", if count == 1 { "" } else { "s" });
     let summary = match (errors, warnings) {
@@ -142,11 +162,11 @@ fn summary(compilation: &Compilation, errors: usize, warnings: usize) -> String 
             )
         }
     };
-    match compilation.counts() {
+    match counts {
         Some(counts) => {
             let counts: Vec<String> = counts
-                .into_iter()
-                .map(|(kind, count)| plural(count, &kind.to_string()))
+                .iter()
+                .map(|(kind, count)| plural(*count, &kind.to_string()))
                 .collect();
             format!("checked {}: {summary}\n", counts.join(", "))
         }

@@ -3,6 +3,8 @@
 //! [`Compilation`], is only ever read: commands render outputs ([`crate::emit`]) from its
 //! graph, which it hands out only when the registry has no errors.
 
+mod clean;
+
 use std::sync::Arc;
 
 use strum::IntoEnumIterator;
@@ -15,6 +17,8 @@ use crate::model::{Kind, Settings};
 use crate::source::Sources;
 use crate::validate::{Schemas, validate};
 
+pub(crate) use clean::Clean;
+
 /// What a run of the pipeline found.
 pub(crate) struct Compilation {
     sources: Arc<Sources>,
@@ -22,6 +26,8 @@ pub(crate) struct Compilation {
     graph: Option<Graph>,
     /// Every problem, sorted, each once.
     diagnostics: Vec<Diagnostic>,
+    /// The settings' value, as JSON; empty when they have none.
+    settings_json: String,
     /// A digest of everything rendering the outputs reads: the settings' value, each entity
     /// file's path and value, and the build of the tool.
     inputs: [u8; 32],
@@ -44,7 +50,13 @@ impl Compilation {
     }
 
     fn after(sources: Arc<Sources>, evaluation: Evaluation, mut sink: Sink) -> Self {
-        let inputs = inputs(&sources, &evaluation);
+        let settings_json = evaluation
+            .settings
+            .value
+            .as_ref()
+            .map(serde_json::Value::to_string)
+            .unwrap_or_default();
+        let inputs = inputs(&sources, &evaluation, &settings_json);
         let registry = validate(evaluation, &sources, &mut sink);
         let credential = registry
             .as_ref()
@@ -59,6 +71,7 @@ impl Compilation {
             sources,
             graph,
             diagnostics: sink.into_sorted(),
+            settings_json,
             inputs,
         }
     }
@@ -114,7 +127,7 @@ impl Compilation {
 }
 
 /// The digest of what rendering reads from `evaluation`.
-fn inputs(sources: &Sources, evaluation: &Evaluation) -> [u8; 32] {
+fn inputs(sources: &Sources, evaluation: &Evaluation, settings: &str) -> [u8; 32] {
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
     let mut field = |bytes: &[u8]| {
@@ -122,12 +135,6 @@ fn inputs(sources: &Sources, evaluation: &Evaluation) -> [u8; 32] {
         hasher.update(bytes);
     };
     field(crate::cache::build().as_bytes());
-    let settings = evaluation
-        .settings
-        .value
-        .as_ref()
-        .map(serde_json::Value::to_string)
-        .unwrap_or_default();
     field(settings.as_bytes());
     for (entity, json) in &evaluation.entities {
         field(sources.file(entity.file).path.as_bytes());

@@ -231,7 +231,7 @@ pub(crate) struct OutputFile {
 }
 
 impl OutputFile {
-    fn new(target: Target, bytes: Vec<u8>, entities: BTreeSet<EntityId>) -> Self {
+    pub(crate) fn new(target: Target, bytes: Vec<u8>, entities: BTreeSet<EntityId>) -> Self {
         Self {
             target,
             digest: digest(&bytes),

@@ -8,15 +8,13 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 
-use sha2::Digest as _;
-
 use super::Resolution;
 use super::resolver::{Answer, answer};
 use super::syntax::{Verdict, Walk};
 use super::wire::{decode_imports, encode_imports};
 use crate::cache::Cache;
 use crate::codec::{Decoder, Encoder, malformed};
-use crate::source::{Content, FileId, Sources};
+use crate::source::{FileId, Sources};
 
 /// The cache file evaluation keeps.
 const FILE: &str = "evaluation";
@@ -73,7 +71,7 @@ impl<'a> Memory<'a> {
         *self
             .hashes
             .entry(file)
-            .or_insert_with(|| content_hash(&sources.file(file).content))
+            .or_insert_with(|| sources.file(file).content.digest())
     }
 
     /// The value of `file` evaluated with `library_paths`, and the imports it resolved, when
@@ -239,7 +237,7 @@ impl<'a> Memory<'a> {
 }
 
 /// What every record depends on besides its files: this build of the tool and the budget.
-fn context(limits: Option<super::Limits>) -> String {
+pub(super) fn context(limits: Option<super::Limits>) -> String {
     let budget = limits.map_or_else(String::new, |limits| {
         format!(
             "{} ms {} MiB",
@@ -248,25 +246,6 @@ fn context(limits: Option<super::Limits>) -> String {
         )
     });
     format!("{}; {budget}", crate::cache::build())
-}
-
-fn content_hash(content: &Content) -> Hash {
-    let mut hasher = sha2::Sha256::new();
-    match content {
-        Content::Text(text) => {
-            hasher.update(b"t");
-            hasher.update(text.as_bytes());
-        }
-        Content::Binary(bytes) => {
-            hasher.update(b"b");
-            hasher.update(bytes);
-        }
-        other => {
-            hasher.update(b"o");
-            hasher.update(format!("{other:?}").as_bytes());
-        }
-    }
-    hasher.finalize().into()
 }
 
 /// The payload of the cache file; `values` are the values of records that handed theirs out.

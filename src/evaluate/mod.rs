@@ -183,6 +183,11 @@ pub(crate) fn use_workers(limits: Limits) {
     let _ = WORKERS.set(limits);
 }
 
+/// What every evaluation depends on besides its files: this build of the tool and the budget.
+pub(crate) fn context() -> String {
+    memory::context(WORKERS.get().copied())
+}
+
 /// One piece of work for an evaluator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Job {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::os::fd::{AsFd as _, OwnedFd};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use super::index::{Hash, Index, Stamp};
 use super::{Kind, Listing, Opened, Wanted, not_regular, open_file, shown_path};
@@ -42,6 +42,8 @@ pub(crate) struct Comparison<'a> {
     inputs: [u8; 32],
     /// Each file handed in, with the hash of its content.
     emitted: Mutex<Vec<(String, Hash)>>,
+    /// The files rendered last, sorted by path, when they need not be rendered again.
+    vouched: OnceLock<Vec<(String, Hash)>>,
     state: Mutex<(Drift, BTreeSet<String>)>,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Comparison<'a> {
             index,
             inputs: *inputs,
             emitted: Mutex::default(),
+            vouched: OnceLock::new(),
             state: Mutex::new((
                 Drift {
                     verbose,
@@ -84,17 +87,15 @@ impl<'a> Comparison<'a> {
         else {
             return false;
         };
+        // The listing takes a stamp only of a regular file it reached through directories,
+        // never through a link: a file with a stamp has nothing in its way.
         let vouched = files.iter().all(|(path, hash)| {
-            self.listing.blocked(path).is_none()
-                && self.listing.get(path) == Some(Kind::File)
-                && self
-                    .listing
-                    .stamp(path)
-                    .is_some_and(|stamp| self.index.holds(path, stamp, hash))
+            self.listing
+                .stamp(path)
+                .is_some_and(|stamp| self.index.holds(path, stamp, hash))
         });
         if vouched {
-            let mut state = self.state.lock().expect("no comparison panics");
-            state.1.extend(files.iter().map(|(path, _)| path.clone()));
+            let _ = self.vouched.set(files);
         }
         vouched
     }
@@ -216,12 +217,19 @@ impl<'a> Comparison<'a> {
             cache.write(&record, &encode_record(&self.inputs, &emitted));
         }
         let (mut drift, seen) = self.state.into_inner().expect("no comparison panics");
+        let vouched = self.vouched.into_inner().unwrap_or_default();
+        let seen = |path: &str| {
+            seen.contains(path)
+                || vouched
+                    .binary_search_by(|(vouched, _)| vouched.as_str().cmp(path))
+                    .is_ok()
+        };
         let not_regular: Vec<String> = drift.not_regular.keys().cloned().collect();
         drift.extra = self
             .listing
             .iter()
             .filter(|(path, kind)| {
-                !seen.contains(*path)
+                !seen(path)
                     && *kind != Kind::Directory
                     && (!atomic::is_temporary(super::file_name(path)) || *kind == Kind::TooDeep)
                     && !not_regular
@@ -244,7 +252,8 @@ fn encode_record(inputs: &[u8; 32], files: &[(String, Hash)]) -> Vec<u8> {
     out.bytes
 }
 
-/// The files of a record of what was rendered; `None` when it was rendered from other inputs.
+/// The files of a record of what was rendered, sorted by path; `None` when it was rendered
+/// from other inputs.
 fn decode_record(
     payload: &[u8],
     inputs: &[u8; 32],
@@ -261,6 +270,9 @@ fn decode_record(
             .bytes()?
             .try_into()
             .map_err(|_| crate::codec::malformed())?;
+        if files.last().is_some_and(|(last, _)| *last >= path) {
+            return Err(crate::codec::malformed());
+        }
         files.push((path, hash));
     }
     input.end()?;

@@ -7,9 +7,10 @@
 //! again until its stat is settled. The index never decides that a file differs: a file that
 //! does not match it is read.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::cache::Cache;
@@ -61,15 +62,21 @@ impl Stamp {
 
 pub(super) type Hash = [u8; 32];
 
+/// One file the index knows: its path, its stat, and the hash of what it held.
+type Entry = (String, Stamp, Hash);
+
 /// The index of one output directory, read at the start of a comparison and written at its
 /// end.
 pub(super) struct Index<'a> {
     cache: Option<&'a Cache>,
     name: String,
     started: SystemTime,
-    known: HashMap<String, (Stamp, Hash)>,
-    /// What this comparison found, by path.
-    found: Mutex<HashMap<String, (Stamp, Hash)>>,
+    /// What the last comparison found, sorted by path.
+    known: Vec<Entry>,
+    /// Which of `known` this comparison found again.
+    kept: Vec<AtomicBool>,
+    /// What this comparison read and found anew.
+    fresh: Mutex<Vec<Entry>>,
 }
 
 impl<'a> Index<'a> {
@@ -84,8 +91,9 @@ impl<'a> Index<'a> {
             cache,
             name,
             started: SystemTime::now(),
+            kept: known.iter().map(|_| AtomicBool::new(false)).collect(),
             known,
-            found: Mutex::default(),
+            fresh: Mutex::default(),
         }
     }
 
@@ -97,13 +105,17 @@ impl<'a> Index<'a> {
     /// Whether the file at `path`, as `stamp` describes it, is known to hold content of hash
     /// `hash`.
     pub(super) fn holds(&self, path: &str, stamp: &Stamp, hash: &Hash) -> bool {
-        let Some((known, known_hash)) = self.known.get(path) else {
+        let Ok(at) = self
+            .known
+            .binary_search_by(|(known, ..)| known.as_str().cmp(path))
+        else {
             return false;
         };
+        let (_, known, known_hash) = &self.known[at];
         if known != stamp || known_hash != hash {
             return false;
         }
-        self.lock().insert(path.to_owned(), (*known, *hash));
+        self.kept[at].store(true, Ordering::Relaxed);
         true
     }
 
@@ -111,7 +123,10 @@ impl<'a> Index<'a> {
     /// of hash `hash`.
     pub(super) fn record(&self, path: &str, stamp: Stamp, hash: &Hash) {
         if self.cache.is_some() && stamp.settled(self.started) {
-            self.lock().insert(path.to_owned(), (stamp, *hash));
+            self.fresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((path.to_owned(), stamp, *hash));
         }
     }
 
@@ -120,19 +135,27 @@ impl<'a> Index<'a> {
         let Some(cache) = self.cache else {
             return;
         };
-        let found = self
-            .found
+        let fresh = self
+            .fresh
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if found != self.known {
-            cache.write(&self.name, &encode(&found));
+        let kept: Vec<bool> = self.kept.into_iter().map(AtomicBool::into_inner).collect();
+        if fresh.is_empty() && kept.iter().all(|kept| *kept) {
+            return;
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Stamp, Hash)>> {
-        self.found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let mut found: BTreeMap<&str, (&Stamp, &Hash)> = self
+            .known
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| **kept)
+            .map(|((path, stamp, hash), _)| (path.as_str(), (stamp, hash)))
+            .collect();
+        found.extend(
+            fresh
+                .iter()
+                .map(|(path, stamp, hash)| (path.as_str(), (stamp, hash))),
+        );
+        cache.write(&self.name, &encode(&found));
     }
 }
 
@@ -142,13 +165,10 @@ pub(super) fn cache_name(kind: &str, path: &std::path::Path) -> String {
     format!("{kind}-{}", crate::text::short(&digest))
 }
 
-fn encode(entries: &HashMap<String, (Stamp, Hash)>) -> Vec<u8> {
-    let mut paths: Vec<&String> = entries.keys().collect();
-    paths.sort();
+fn encode(entries: &BTreeMap<&str, (&Stamp, &Hash)>) -> Vec<u8> {
     let mut out = Encoder::default();
-    out.len(paths.len());
-    for path in paths {
-        let (stamp, hash) = &entries[path];
+    out.len(entries.len());
+    for (path, (stamp, hash)) in entries {
         out.str(path)
             .u64(stamp.size)
             .u64(stamp.inode)
@@ -157,15 +177,16 @@ fn encode(entries: &HashMap<String, (Stamp, Hash)>) -> Vec<u8> {
             .i64(stamp.modified.1)
             .i64(stamp.changed.0)
             .i64(stamp.changed.1)
-            .bytes(hash);
+            .bytes(*hash);
     }
     out.bytes
 }
 
-fn decode(payload: &[u8]) -> io::Result<HashMap<String, (Stamp, Hash)>> {
+/// The entries `payload` holds, sorted by path, each once.
+fn decode(payload: &[u8]) -> io::Result<Vec<Entry>> {
     let mut input = Decoder::new(payload);
     let count = input.count(8 + 7 * 8 + 8 + 32)?;
-    let mut entries = HashMap::with_capacity(count);
+    let mut entries: Vec<Entry> = Vec::with_capacity(count);
     for _ in 0..count {
         let path = input.str()?.to_owned();
         let stamp = Stamp {
@@ -176,7 +197,10 @@ fn decode(payload: &[u8]) -> io::Result<HashMap<String, (Stamp, Hash)>> {
             changed: (input.i64()?, input.i64()?),
         };
         let hash: Hash = input.bytes()?.try_into().map_err(|_| malformed())?;
-        entries.insert(path, (stamp, hash));
+        if entries.last().is_some_and(|(last, ..)| *last >= path) {
+            return Err(malformed());
+        }
+        entries.push((path, stamp, hash));
     }
     input.end()?;
     Ok(entries)
@@ -220,13 +244,34 @@ mod tests {
         assert!(!index.holds("a.yaml", &stamp(old), &digest(b"One")));
         assert!(!index.holds("a.yaml", &stamp(old + 1), &digest(b"one")));
         assert!(!index.holds("b.yaml", &stamp(old + 60), &digest(b"two")));
+        // What a comparison found again is kept; what it did not find is forgotten.
+        index.save();
+        let index = Index::load(Some(&cache), dir.path());
+        assert!(!index.is_empty());
+        index.record("c.yaml", stamp(old), &digest(b"three"));
+        index.save();
+        let index = Index::load(Some(&cache), dir.path());
+        assert!(index.holds("c.yaml", &stamp(old), &digest(b"three")));
+        assert!(!index.holds("a.yaml", &stamp(old), &digest(b"one")));
         // Another directory has another index.
         assert!(Index::load(Some(&cache), &dir.path().join("elsewhere")).is_empty());
-        let entries = [("x".to_owned(), (stamp(old), [9; 32]))]
+        let (early, late) = (stamp(old), stamp(old + 1));
+        let entries = [("x", (&early, &[9; 32])), ("y", (&late, &[8; 32]))]
             .into_iter()
             .collect();
-        assert_eq!(decode(&encode(&entries)).unwrap(), entries);
+        assert_eq!(
+            decode(&encode(&entries)).unwrap(),
+            [
+                ("x".to_owned(), early, [9; 32]),
+                ("y".to_owned(), late, [8; 32])
+            ]
+        );
         assert!(decode(&encode(&entries)[..40]).is_err());
+        // Out of order, or twice: not an index this tool wrote.
+        let mut twice = encode(&entries);
+        let second = twice.len() - (8 + 1 + 7 * 8 + 8 + 32);
+        twice[second + 8] = b'x';
+        assert!(decode(&twice).is_err());
         assert!(Stamp::settled(&stamp(old), SystemTime::now()));
         assert!(!Stamp::settled(
             &stamp(old),

@@ -84,9 +84,8 @@ const MAX_DEPTH: usize = 16;
 /// followed.
 #[derive(Debug, Default)]
 pub(crate) struct Listing {
-    entries: BTreeMap<String, Kind>,
-    /// Each regular file's stat, when asked for.
-    stamps: std::collections::HashMap<String, index::Stamp>,
+    /// What each entry is, with a regular file's stat when asked for.
+    entries: BTreeMap<String, (Kind, Option<index::Stamp>)>,
 }
 
 impl Listing {
@@ -142,7 +141,7 @@ impl Listing {
                 } else {
                     match open_dir_at(parent, entry.file_name()) {
                         Ok(child) => {
-                            self.entries.insert(path.clone(), Kind::Directory);
+                            self.entries.insert(path.clone(), (Kind::Directory, None));
                             self.walk(child, &path, depth + 1, shown, stamps)?;
                             continue;
                         }
@@ -153,29 +152,30 @@ impl Listing {
                     }
                 }
             }
-            if stamps
-                && kind == Kind::File
-                && let Ok(stat) = rustix::fs::statat(
+            let stamp = if stamps && kind == Kind::File {
+                rustix::fs::statat(
                     parent,
                     entry.file_name(),
                     rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
                 )
-                && FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
-            {
-                self.stamps.insert(path.clone(), index::Stamp::of(&stat));
-            }
-            self.entries.insert(path, kind);
+                .ok()
+                .filter(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
+                .map(|stat| index::Stamp::of(&stat))
+            } else {
+                None
+            };
+            self.entries.insert(path, (kind, stamp));
         }
         Ok(())
     }
 
     /// The stat of the regular file at `path`, when the listing took it.
     fn stamp(&self, path: &str) -> Option<&index::Stamp> {
-        self.stamps.get(path)
+        self.entries.get(path)?.1.as_ref()
     }
 
     fn get(&self, path: &str) -> Option<Kind> {
-        self.entries.get(path).copied()
+        self.entries.get(path).map(|(kind, _)| *kind)
     }
 
     /// The nearest path above `path` that is not a real directory, and what it is.
@@ -192,7 +192,7 @@ impl Listing {
     fn iter(&self) -> impl Iterator<Item = (&str, Kind)> {
         self.entries
             .iter()
-            .map(|(path, kind)| (path.as_str(), *kind))
+            .map(|(path, (kind, _))| (path.as_str(), *kind))
     }
 
     fn remove(&mut self, path: &str) {

@@ -54,6 +54,29 @@ pub(crate) enum Content {
     Unread(Unread),
 }
 
+impl Content {
+    /// The SHA-256 of what the file holds, telling text, bytes and what was not read apart.
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        match self {
+            Self::Text(text) => {
+                hasher.update(b"t");
+                hasher.update(text.as_bytes());
+            }
+            Self::Binary(bytes) => {
+                hasher.update(b"b");
+                hasher.update(bytes);
+            }
+            other => {
+                hasher.update(b"o");
+                hasher.update(format!("{other:?}").as_bytes());
+            }
+        }
+        hasher.finalize().into()
+    }
+}
+
 /// Why a file under the root is not read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Unread {

@@ -161,8 +161,10 @@ fn a_damaged_foreign_or_planted_cache_is_never_believed() {
     let file = cache.join("evaluation");
     let bytes = std::fs::read(&file).unwrap();
 
-    // Truncated: ignored with a warning, and rebuilt.
+    // Truncated: ignored with a warning, and rebuilt. (Without the clean compilation kept
+    // beside it, which would spare reading it at all.)
     std::fs::write(&file, &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::remove_file(cache.join("compiled")).unwrap();
     let output = cached(&test, home, &["check"]);
     assert_eq!(output.status, 0, "{}", output.report());
     assert!(
@@ -356,4 +358,85 @@ fn an_unchanged_registry_is_compared_without_rendering_and_every_drift_is_still_
     std::fs::write(&file, &bytes).unwrap();
     let output = cached(&test, home, &["check"]);
     assert_eq!(output.status, 0, "{}", output.report());
+}
+
+#[test]
+fn a_clean_registry_unchanged_is_checked_without_compiling_and_any_change_compiles_it() {
+    let (test, home) = example();
+    let home = home.path();
+    let cache = test.path().join(".registry-cache");
+    // Old enough for the index to vouch for the generated files.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let same_as_without = |args: &[&str], status: i32| {
+        let mut without = vec!["--no-cache"];
+        without.extend_from_slice(args);
+        let expected = registry(test.path()).args(&without).output();
+        assert_eq!(expected.status, status, "{}", expected.report());
+        let output = cached(&test, home, args);
+        assert_eq!(
+            (output.status, &output.stdout),
+            (expected.status, &expected.stdout),
+            "`{}`: {}",
+            args.join(" "),
+            output.report()
+        );
+        output.stderr
+    };
+    assert_eq!(same_as_without(&["check"], 0), "");
+    assert!(cache.join("compiled").is_file());
+    // From now on the evaluation cache is damaged: a run that evaluates anything, even from
+    // the cache, reads it and says so. While nothing changes, nothing is read.
+    let damage = || std::fs::write(cache.join("evaluation"), b"damaged").unwrap();
+    damage();
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "github"],
+    ] {
+        assert_eq!(same_as_without(args, 0), "", "`{}`", args.join(" "));
+    }
+    // A file rewritten with the same bytes is the same registry.
+    let service = test.path().join("registry/services/catalog.jsonnet");
+    let source = std::fs::read(&service).unwrap();
+    std::fs::write(&service, &source).unwrap();
+    assert_eq!(same_as_without(&["check"], 0), "");
+
+    let compiled = |what: &str, stderr: String| {
+        assert!(
+            stderr.contains("is not used") && stderr.contains("rebuilt"),
+            "{what}: not compiled again: {stderr}"
+        );
+        damage();
+    };
+    // A file no evaluation reads is still a change: the registry is compiled again.
+    let notes = test.path().join("registry/NOTES.md");
+    std::fs::write(&notes, "notes\n").unwrap();
+    let stderr = same_as_without(&["check"], 0);
+    compiled("a new file", stderr);
+    std::fs::remove_file(&notes).unwrap();
+    compiled("a file removed", same_as_without(&["check"], 0));
+    // A problem is found, and never kept: it is found again on the next run.
+    edit(
+        &test,
+        "services/catalog.jsonnet",
+        "owner='commerce'",
+        "owner='nobody'",
+    );
+    compiled("an error", same_as_without(&["check"], 1));
+    compiled("the error again", same_as_without(&["check"], 1));
+    // Undone, the files are those of the clean registry kept before: nothing is compiled.
+    std::fs::write(&service, &source).unwrap();
+    assert_eq!(same_as_without(&["check"], 0), "");
+    // A generated file changed by hand needs the outputs rendered: compiled again, and found.
+    let generated = test.path().join("generated/registry.json");
+    let blob = std::fs::read(&generated).unwrap();
+    std::fs::write(&generated, b"{}\n").unwrap();
+    compiled("a stale output", same_as_without(&["check"], 1));
+    std::fs::write(&generated, &blob).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    same_as_without(&["check"], 0);
+    assert_eq!(same_as_without(&["check"], 0), "");
+    // An extra file needs nothing rendered: found without compiling.
+    std::fs::write(test.path().join("generated/extra.yaml"), "kind: Extra\n").unwrap();
+    assert_eq!(same_as_without(&["check"], 1), "");
 }
