@@ -348,13 +348,94 @@ async fn move_latest(store: &Store, how: LatestMove, record: &Record, blob: &[u8
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::time::Duration;
 
-    use super::fits;
-    use crate::Error;
-    use crate::store::layout::MAX_BLOB;
+    use super::{History, LatestMove, Outcome, Publication, Relation, fits, move_latest, publish};
+    use crate::store::layout::{LATEST, MAX_BLOB, MAX_LATEST, latest_bytes};
+    use crate::store::verify::{read_blob, read_record};
     use crate::store::{Access, Store};
     use crate::workspace::StoreTarget;
+    use crate::{Error, Result};
+
+    /// Every commit descends from every other.
+    struct Forward;
+
+    impl History for Forward {
+        fn relation(&self, published: &str, ours: &str) -> Result<Relation> {
+            Ok(if published == ours {
+                Relation::Same
+            } else {
+                Relation::Forward
+            })
+        }
+    }
+
+    /// A publisher that comes to move `latest.json` to publication #1 after #2 is out, as one
+    /// delayed between creating its record and moving `latest.json` does, leaves it at #2: on
+    /// a store that moves it by compare-and-swap, and on a local directory that moves it under
+    /// its lock.
+    #[test]
+    fn latest_is_never_moved_back_to_an_older_publication() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = Store::open(
+            &StoreTarget {
+                url: "store".to_owned(),
+                base: dir.path().to_owned(),
+            },
+            Duration::from_secs(1),
+            Access::Write,
+        )
+        .unwrap();
+        let memory = Store {
+            inner: Arc::new(object_store::memory::InMemory::new()),
+            prefix: object_store::path::Path::default(),
+            url: "memory://test/".to_owned(),
+            local: None,
+            retry_for: Duration::from_secs(1),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for (store, how) in [
+            (&memory, LatestMove::ConditionalUpdate),
+            (&local, LatestMove::LocalLock),
+        ] {
+            runtime.block_on(async {
+                for (commit, blob) in [
+                    ("a".repeat(40), "{\"n\":1}\n"),
+                    ("b".repeat(40), "{\"n\":2}\n"),
+                ] {
+                    let publication = Publication {
+                        blob: blob.as_bytes().to_vec(),
+                        commit,
+                        schema: "registry/v1",
+                        force: false,
+                        single_writer: false,
+                    };
+                    let outcome = publish(store, &publication, &Forward).await.unwrap();
+                    assert!(matches!(outcome, Outcome::Published(_)), "{how:?}");
+                }
+                assert_eq!(super::establish(store, false).await.unwrap(), how);
+                let latest = || async {
+                    store
+                        .get(LATEST, MAX_LATEST)
+                        .await
+                        .unwrap()
+                        .and_then(|object| object.bytes)
+                        .unwrap()
+                };
+                let newest = read_record(store, 2).await.unwrap();
+                let expected = latest_bytes(&newest, &read_blob(store, &newest).await.unwrap());
+                assert_eq!(latest().await, expected, "{how:?}");
+                let older = read_record(store, 1).await.unwrap();
+                let blob = read_blob(store, &older).await.unwrap();
+                move_latest(store, how, &older, &blob).await.unwrap();
+                assert_eq!(latest().await, expected, "{how:?}: moved back");
+            });
+        }
+    }
 
     #[test]
     fn a_blob_larger_than_fetch_reads_is_not_published() {
