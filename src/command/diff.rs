@@ -11,7 +11,6 @@ use crate::cli::{DiffArgs, ReportArgs};
 use crate::compilation::Compilation;
 use crate::diagnostic::render::{Format, Options as Rendering, json, render};
 use crate::diff::{self, Diff, DiffFormat, Problems, Side};
-use crate::emit::everything;
 use crate::output::Output;
 use crate::source::Revision;
 use crate::workspace::Workspace;
@@ -73,18 +72,14 @@ pub(crate) fn run(workspace: &Workspace, args: &DiffArgs, out: &mut Output) -> R
         }
         return Ok(ExitStatus::Problems);
     };
-    let (base_outputs, head_outputs) = (
-        everything(base_graph, base.sources()),
-        everything(head_graph, head.sources()),
-    );
     let diff = Diff::new(
         &Side {
             graph: base_graph,
-            outputs: &base_outputs,
+            sources: base.sources(),
         },
         &Side {
             graph: head_graph,
-            outputs: &head_outputs,
+            sources: head.sources(),
         },
     );
     match args.format {

@@ -15,9 +15,10 @@ use serde_json::Value;
 pub(crate) use self::render::{
     DiffFormat, Options, Problems, human, json, markdown, markdown_problems,
 };
-use crate::emit::{OutputSet, Target};
+use crate::emit::{OutputFile, OutputSet, Target};
 use crate::graph::{Graph, Relation};
 use crate::model::{EntityId, Kind};
+use crate::source::Sources;
 
 /// Everything that differs between a base and a head.
 #[derive(Debug, Default)]
@@ -57,6 +58,8 @@ pub(crate) struct FieldChange {
 #[derive(Debug)]
 pub(crate) struct FileChange {
     pub(crate) path: String,
+    /// What the file is, on the head (on the base, for a file removed).
+    pub(crate) target: Target,
     pub(crate) change: Status,
     /// What applying the change destroys in a cluster, one sentence each.
     pub(crate) destructive: Vec<String>,
@@ -83,7 +86,7 @@ pub(crate) struct Impact {
 /// One side of a diff.
 pub(crate) struct Side<'a> {
     pub(crate) graph: &'a Graph,
-    pub(crate) outputs: &'a OutputSet,
+    pub(crate) sources: &'a Sources,
 }
 
 impl Diff {
@@ -181,37 +184,12 @@ impl Diff {
             );
         }
         diff.impact.reviewers = reviewers.into_iter().collect();
-        let paths: BTreeSet<&String> = base
-            .outputs
-            .files
-            .keys()
-            .chain(head.outputs.files.keys())
-            .collect();
+        diff.files = files(base, head);
         let mut terraform = BTreeSet::new();
         let mut clusters = BTreeSet::new();
-        for path in paths {
-            let before = base.outputs.files.get(path);
-            let after = head.outputs.files.get(path);
-            let (change, target) = match (before, after) {
-                (None, Some(after)) => (Status::Added, &after.target),
-                (Some(before), None) => (Status::Removed, &before.target),
-                (Some(before), Some(after)) if before.bytes != after.bytes => {
-                    (Status::Changed, &after.target)
-                }
-                _ => continue,
-            };
-            if *target == Target::Manifest {
-                continue;
-            }
-            terraform.extend(target.terraform_root().map(str::to_owned));
-            clusters.extend(target.cluster().map(str::to_owned));
-            diff.files.push(FileChange {
-                path: path.clone(),
-                change,
-                destructive: crate::emit::destruction(before, after),
-                old: before.map(|file| file.bytes.clone()),
-                new: after.map(|file| file.bytes.clone()),
-            });
+        for change in &diff.files {
+            terraform.extend(change.target.terraform_root().map(str::to_owned));
+            clusters.extend(change.target.cluster().map(str::to_owned));
         }
         diff.impact.terraform = terraform.into_iter().collect();
         diff.impact.clusters = clusters.into_iter().collect();
@@ -221,6 +199,94 @@ impl Diff {
     pub(crate) fn is_empty(&self) -> bool {
         self.entities.is_empty() && self.files.is_empty()
     }
+}
+
+/// The generated files that differ between `base` and `head`, by path, CODEOWNERS included and
+/// the manifest left out: compared piece by piece as each side renders it, so that only the
+/// files that differ are kept.
+fn files(base: &Side, head: &Side) -> Vec<FileChange> {
+    let pairing = Pairing::default();
+    crate::emit::emit_pairs(base.graph, head.graph, &|old, new| pairing.add(old, new));
+    let codeowners = |side: &Side| {
+        let mut set = OutputSet::default();
+        if let Some(file) = crate::emit::codeowners(side.graph, side.sources) {
+            set.files.insert(file.target.path(), file);
+        }
+        set
+    };
+    pairing.add(codeowners(base), codeowners(head));
+    pairing.finish()
+}
+
+/// The pieces of both sides compared as they come.
+#[derive(Default)]
+struct Pairing {
+    changes: std::sync::Mutex<Vec<FileChange>>,
+    /// The files of each side that the other side's piece did not have, by path: a file that
+    /// one side renders in another piece than the other waits here for its other side.
+    unpaired: std::sync::Mutex<(BTreeMap<String, OutputFile>, BTreeMap<String, OutputFile>)>,
+}
+
+impl Pairing {
+    /// One piece, as the base and the head render it.
+    fn add(&self, old: OutputSet, new: OutputSet) {
+        let mut old = old.files;
+        let mut found = Vec::new();
+        let mut alone = Vec::new();
+        for (path, after) in new.files {
+            match old.remove(&path) {
+                Some(before) => found.extend(change(path, Some(before), Some(after))),
+                None => alone.push((path, after)),
+            }
+        }
+        self.changes.lock().expect("no diff panics").extend(found);
+        let mut unpaired = self.unpaired.lock().expect("no diff panics");
+        unpaired.0.extend(old);
+        unpaired.1.extend(alone);
+    }
+
+    /// Every change, by path.
+    fn finish(self) -> Vec<FileChange> {
+        let (mut old, new) = self.unpaired.into_inner().expect("no diff panics");
+        let mut changes = self.changes.into_inner().expect("no diff panics");
+        for (path, after) in new {
+            let before = old.remove(&path);
+            changes.extend(change(path, before, Some(after)));
+        }
+        changes.extend(
+            old.into_iter()
+                .filter_map(|(path, before)| change(path, Some(before), None)),
+        );
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        changes
+    }
+}
+
+/// The change of the file at `path` from `before` to `after`; `None` when there is none, or
+/// for the manifest.
+fn change(
+    path: String,
+    before: Option<OutputFile>,
+    after: Option<OutputFile>,
+) -> Option<FileChange> {
+    let change = match (&before, &after) {
+        (None, Some(_)) => Status::Added,
+        (Some(_), None) => Status::Removed,
+        (Some(before), Some(after)) if before.digest != after.digest => Status::Changed,
+        _ => return None,
+    };
+    let target = after.as_ref().or(before.as_ref())?.target.clone();
+    if target == Target::Manifest {
+        return None;
+    }
+    Some(FileChange {
+        path,
+        target,
+        change,
+        destructive: crate::emit::destruction(before.as_ref(), after.as_ref()),
+        old: before.map(|file| file.bytes),
+        new: after.map(|file| file.bytes),
+    })
 }
 
 /// The relations through which a change reaches an entity whose owner must review it.
@@ -296,5 +362,81 @@ fn compare(pointer: &mut String, old: &Value, new: &Value, changes: &mut Vec<Fie
             old: Some(old.clone()),
             new: Some(new.clone()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{Pairing, Status};
+    use crate::emit::{OutputFile, OutputSet, Target};
+
+    fn set(files: &[(&str, &str)]) -> OutputSet {
+        let mut set = OutputSet::default();
+        for (cluster, bytes) in files {
+            let target = Target::Namespaces {
+                cluster: (*cluster).to_owned(),
+            };
+            let file = OutputFile::new(target, bytes.as_bytes().to_vec(), BTreeSet::new());
+            set.files.insert(file.target.path(), file);
+        }
+        set
+    }
+
+    /// Files are paired by path whichever piece renders them on each side: one that moves to
+    /// another piece is changed (or the same), never removed and added.
+    #[test]
+    fn files_are_paired_by_path_across_pieces() {
+        let pairing = Pairing::default();
+        pairing.add(
+            set(&[("a", "1"), ("b", "2"), ("gone", "x")]),
+            set(&[("a", "1"), ("b", "3")]),
+        );
+        pairing.add(set(&[("moved", "4"), ("same", "5")]), set(&[("new", "6")]));
+        pairing.add(set(&[]), set(&[("moved", "7"), ("same", "5")]));
+        pairing.add(set(&[]), OutputSet::default());
+        let changes: Vec<_> = pairing
+            .finish()
+            .into_iter()
+            .map(|change| (change.path, change.change, change.old, change.new))
+            .collect();
+        let bytes = |text: &str| Some(text.as_bytes().to_vec());
+        assert_eq!(
+            changes,
+            [
+                (
+                    "kubernetes/b/namespaces.yaml".to_owned(),
+                    Status::Changed,
+                    bytes("2"),
+                    bytes("3")
+                ),
+                (
+                    "kubernetes/gone/namespaces.yaml".to_owned(),
+                    Status::Removed,
+                    bytes("x"),
+                    None
+                ),
+                (
+                    "kubernetes/moved/namespaces.yaml".to_owned(),
+                    Status::Changed,
+                    bytes("4"),
+                    bytes("7")
+                ),
+                (
+                    "kubernetes/new/namespaces.yaml".to_owned(),
+                    Status::Added,
+                    None,
+                    bytes("6")
+                ),
+            ]
+        );
+        // The manifest only records the rest: never a change of its own.
+        let pairing = Pairing::default();
+        let mut manifest = OutputSet::default();
+        let file = OutputFile::new(Target::Manifest, b"{}".to_vec(), BTreeSet::new());
+        manifest.files.insert(file.target.path(), file);
+        pairing.add(manifest, OutputSet::default());
+        assert!(pairing.finish().is_empty());
     }
 }

@@ -663,6 +663,7 @@ mod tests {
 
     use super::{Options, code, human, markdown, markdown_problems};
     use crate::diff::{Diff, EntityChange, FieldChange, FileChange, Status};
+    use crate::emit::Target;
     use crate::model::Kind;
 
     /// A diff of `count` entities and files, every name and value long and hostile.
@@ -685,6 +686,9 @@ mod tests {
             });
             diff.files.push(FileChange {
                 path: format!("argocd/clusters/{}.yaml", name(index)),
+                target: Target::Namespaces {
+                    cluster: name(index),
+                },
                 change: Status::Changed,
                 destructive: vec![format!("Application `{}` is removed", name(index)); 3],
                 old: Some("```\na\n".repeat(1000).into_bytes()),

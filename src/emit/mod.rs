@@ -324,6 +324,7 @@ impl OutputSet {
 }
 
 /// One independent piece of emission.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Job<'a> {
     Blob,
     Teams,
@@ -373,15 +374,9 @@ pub(crate) fn emit(graph: &Graph) -> OutputSet {
     all.into_inner().expect("no emitter panics")
 }
 
-/// Renders every output of `graph`, the independent pieces on every core, handing each piece
-/// to `consume` as soon as it is rendered and then dropping it, so a large registry's outputs
-/// are never all in memory at once. The manifest comes last, once every other file has been
-/// consumed; the first error stops the rest.
-pub(crate) fn emit_each<E: Send>(
-    graph: &Graph,
-    consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
-) -> Result<(), E> {
-    let jobs: Vec<Job> = [
+/// The independent pieces of emission of `graph`.
+fn jobs(graph: &Graph) -> Vec<Job<'_>> {
+    [
         Job::Blob,
         Job::Teams,
         Job::Alertmanager,
@@ -391,53 +386,49 @@ pub(crate) fn emit_each<E: Send>(
     .chain(Kind::iter().map(Job::Backstage))
     .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
     .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
-    .collect();
+    .collect()
+}
+
+/// Renders one piece of `graph`.
+fn render(graph: &Graph, job: &Job) -> OutputSet {
+    let mut part = OutputSet::default();
+    match job {
+        Job::Blob => blob::emit(graph, &mut part),
+        Job::Teams => {
+            terraform::teams(graph, &mut part);
+            terraform::teams_variables(&mut part);
+        }
+        Job::Project(id) => {
+            terraform::project(graph, id, &mut part);
+            terraform::project_variables(id, &mut part);
+        }
+        Job::Cluster(id) => {
+            argocd::emit(graph, id, &mut part);
+            prometheus::emit(graph, id, &mut part);
+        }
+        Job::Alertmanager => alertmanager::emit(graph, &mut part),
+        Job::Backstage(kind) => backstage::entities(graph, *kind, &mut part),
+        Job::BackstageUsers => {
+            backstage::members(graph, &mut part);
+            backstage::location(graph, &mut part);
+        }
+    }
+    part
+}
+
+/// Runs `work` on each of `jobs`, on every core, until one fails; the first error.
+fn on_every_core<J: Sync, E: Send>(
+    jobs: &[J],
+    work: &(dyn Fn(&J) -> Result<(), E> + Sync),
+) -> Result<(), E> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let next = AtomicUsize::new(0);
-    let listed = std::sync::Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))
             .map(|_| {
                 scope.spawn(|| -> Result<(), E> {
                     while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let mut part = OutputSet::default();
-                        match job {
-                            Job::Blob => blob::emit(graph, &mut part),
-                            Job::Teams => {
-                                terraform::teams(graph, &mut part);
-                                terraform::teams_variables(&mut part);
-                            }
-                            Job::Project(id) => {
-                                terraform::project(graph, id, &mut part);
-                                terraform::project_variables(id, &mut part);
-                            }
-                            Job::Cluster(id) => {
-                                argocd::emit(graph, id, &mut part);
-                                prometheus::emit(graph, id, &mut part);
-                            }
-                            Job::Alertmanager => alertmanager::emit(graph, &mut part),
-                            Job::Backstage(kind) => backstage::entities(graph, *kind, &mut part),
-                            Job::BackstageUsers => {
-                                backstage::members(graph, &mut part);
-                                backstage::location(graph, &mut part);
-                            }
-                        }
-                        let hashed: Vec<(String, Listed)> = part
-                            .files
-                            .iter()
-                            .map(|(path, file)| {
-                                (
-                                    path.clone(),
-                                    Listed {
-                                        entities: file.entities.clone(),
-                                        sha256: hex(&file.digest),
-                                        size: file.bytes.len(),
-                                    },
-                                )
-                            })
-                            .collect();
-                        listed.lock().expect("no emitter panics").extend(hashed);
-                        if let Err(error) = consume(part) {
+                        if let Err(error) = work(job) {
                             // Let the other workers stop too.
                             next.store(jobs.len(), Ordering::Relaxed);
                             return Err(error);
@@ -450,11 +441,69 @@ pub(crate) fn emit_each<E: Send>(
         workers
             .into_iter()
             .try_for_each(|worker| worker.join().expect("emitters do not panic"))
+    })
+}
+
+/// Renders every output of `graph`, the independent pieces on every core, handing each piece
+/// to `consume` as soon as it is rendered and then dropping it, so a large registry's outputs
+/// are never all in memory at once. The manifest comes last, once every other file has been
+/// consumed; the first error stops the rest.
+pub(crate) fn emit_each<E: Send>(
+    graph: &Graph,
+    consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
+) -> Result<(), E> {
+    let listed = std::sync::Mutex::new(BTreeMap::new());
+    on_every_core(&jobs(graph), &|job| {
+        let part = render(graph, job);
+        let hashed: Vec<(String, Listed)> = part
+            .files
+            .iter()
+            .map(|(path, file)| {
+                (
+                    path.clone(),
+                    Listed {
+                        entities: file.entities.clone(),
+                        sha256: hex(&file.digest),
+                        size: file.bytes.len(),
+                    },
+                )
+            })
+            .collect();
+        listed.lock().expect("no emitter panics").extend(hashed);
+        consume(part)
     })?;
     let listed = listed.into_inner().expect("no emitter panics");
     let mut manifest = OutputSet::default();
     manifest.add(Target::Manifest, render_manifest(&listed), []);
     consume(manifest)
+}
+
+/// Renders the outputs of `base` and `head` piece by piece, the pieces on every core, handing
+/// each piece of both sides to `consume` together (a piece only one side has comes with an
+/// empty set for the other) and then dropping it, so neither side's outputs are ever all in
+/// memory. The manifest, which only records the rest, is not rendered.
+pub(crate) fn emit_pairs(
+    base: &Graph,
+    head: &Graph,
+    consume: &(dyn Fn(OutputSet, OutputSet) + Sync),
+) {
+    let base_jobs = jobs(base);
+    let head_jobs = jobs(head);
+    let mut both: Vec<&Job> = base_jobs.iter().chain(&head_jobs).collect();
+    both.sort();
+    both.dedup();
+    let result: Result<(), std::convert::Infallible> = on_every_core(&both, &|job| {
+        let side = |graph: &Graph, jobs: &[Job]| {
+            if jobs.contains(*job) {
+                render(graph, job)
+            } else {
+                OutputSet::default()
+            }
+        };
+        consume(side(base, &base_jobs), side(head, &head_jobs));
+        Ok(())
+    });
+    let Ok(()) = result;
 }
 
 /// Pretty JSON with a trailing newline.
