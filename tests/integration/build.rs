@@ -4,7 +4,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::test::{Test, project_root, registry};
+use crate::test::{Test, copy_dir, project_root, registry};
 
 fn small() -> PathBuf {
     project_root().join("tests/fixtures/good/small")
@@ -271,4 +271,63 @@ fn check_reports_stale_missing_and_extra_files() {
     checked 1 team, 0 projects, 0 clusters, 0 services: 3 errors
     ----- stderr -----
     "##);
+}
+
+#[test]
+fn drift_past_twenty_files_of_a_kind_is_counted_and_verbose_lists_it_all() {
+    let test = Test::new();
+    copy_dir(
+        &project_root().join("registry"),
+        &test.path().join("registry"),
+    );
+    assert_eq!(registry(test.path()).args(["build"]).output().status, 0);
+    let generated = test.path().join("generated");
+    let mut files: Vec<PathBuf> = ["backstage/users", "backstage/services"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(generated.join(dir)).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 45, "{}", files.len());
+    for file in &files[..23] {
+        let mut bytes = std::fs::read(file).unwrap();
+        bytes.extend_from_slice(b"# changed by hand\n");
+        std::fs::write(file, bytes).unwrap();
+    }
+    for file in &files[23..45] {
+        std::fs::remove_file(file).unwrap();
+    }
+    for index in 0..21 {
+        std::fs::write(generated.join(format!("extra-{index:02}.yaml")), "{}\n").unwrap();
+    }
+    let count = |text: &str, what: &str| text.matches(what).count();
+    let capped = registry(test.path())
+        .args(["check", "--format", "concise"])
+        .output();
+    assert_eq!(capped.status, 1, "{}", capped.report());
+    let out = &capped.stdout;
+    assert_eq!(count(out, "is stale"), 20, "{out}");
+    assert_eq!(count(out, "is missing"), 20, "{out}");
+    assert_eq!(count(out, "is not produced by the registry"), 20, "{out}");
+    for line in [
+        "3 more stale files in `generated`",
+        "2 more missing files in `generated`",
+        "1 more extra files in `generated`",
+    ] {
+        assert_eq!(count(out, line), 1, "{line}: {out}");
+    }
+    // The first twenty by path are the ones shown.
+    let name = |file: &PathBuf| file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        out.contains(&name(&files[19])) && !out.contains(&format!("/{}`", name(&files[20]))),
+        "{out}"
+    );
+    let all = registry(test.path())
+        .args(["check", "--format", "concise", "--verbose"])
+        .output();
+    let out = &all.stdout;
+    assert_eq!(count(out, "is stale"), 23, "{out}");
+    assert_eq!(count(out, "is missing"), 22, "{out}");
+    assert_eq!(count(out, "is not produced by the registry"), 21, "{out}");
+    assert_eq!(count(out, " more "), 0, "{out}");
 }
