@@ -351,7 +351,7 @@ pub(crate) fn codeowners(graph: &Graph, sources: &Sources) -> Option<OutputFile>
     codeowners::emit(graph, sources)
 }
 
-/// Every output of `graph`, CODEOWNERS included, in one set: what `diff` and `explain` read.
+/// Every output of `graph`, CODEOWNERS included, in one set: what `explain` reads.
 pub(crate) fn everything(graph: &Graph, sources: &Sources) -> OutputSet {
     let mut outputs = emit(graph);
     if let Some(file) = codeowners(graph, sources) {
@@ -360,7 +360,7 @@ pub(crate) fn everything(graph: &Graph, sources: &Sources) -> OutputSet {
     outputs
 }
 
-/// Renders every output of `graph` into one set, for `diff`, which needs both sides whole.
+/// Renders every output of `graph` into one set, for the site.
 pub(crate) fn emit(graph: &Graph) -> OutputSet {
     let all = std::sync::Mutex::new(OutputSet::default());
     let result: Result<(), std::convert::Infallible> = emit_each(graph, &|part: OutputSet| {
