@@ -162,6 +162,38 @@ fn writes_only_what_changed_and_removes_only_its_own_files() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
+/// A file that holds what the registry produces and then more, or less, is not what it
+/// produces: `build` rewrites it, and `check` reports it.
+#[test]
+fn a_file_longer_or_shorter_than_its_content_is_rewritten() {
+    let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
+    assert_eq!(test.run(["build"]).status, 0);
+    let teams = test
+        .path()
+        .join("generated/terraform/teams.auto.tfvars.json");
+    let expected = std::fs::read(&teams).unwrap();
+    for changed in [
+        [expected.as_slice(), b"\n"].concat(),
+        expected[..expected.len() - 1].to_vec(),
+    ] {
+        std::fs::write(&teams, &changed).unwrap();
+        let check = test.run(["check", "--format", "concise"]);
+        assert_eq!(check.status, 1, "{}", check.report());
+        assert!(
+            check.stdout.contains("teams.auto.tfvars.json` is stale"),
+            "{}",
+            check.report()
+        );
+        let build = test.run(["build"]);
+        assert!(
+            build.stdout.contains("generated: 1 written, 0 removed, "),
+            "{}",
+            build.report()
+        );
+        assert_eq!(std::fs::read(&teams).unwrap(), expected);
+    }
+}
+
 #[test]
 fn writes_nothing_when_the_registry_has_errors() {
     let test = Test::registry().file("registry/teams/payments.jsonnet", TEAM);
