@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crate::cli::CheckArgs;
 use crate::compilation::{Clean, Compilation};
 use crate::diagnostic::Diagnostic;
-use crate::emit::emit_each;
+use crate::emit::{OutputFile, emit_each};
+use crate::graph::Graph;
+use crate::model::Settings;
 use crate::outdir::{Codeowners, Comparison};
 use crate::output::Output;
 use crate::progress::Bar;
@@ -16,23 +18,72 @@ use crate::{ExitStatus, Result};
 
 pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> Result<ExitStatus> {
     let sources = Arc::new(read_dir(workspace.root())?);
-    if let Some(clean) = Clean::recall(crate::cache::get(), &sources)
-        && let Some(status) = recalled(workspace, &sources, clean, args, out)?
-    {
-        return Ok(status);
+    // A clean compilation of exactly these files: the report, if the outputs need no
+    // rendering to be compared.
+    if let Some(clean) = Clean::recall(crate::cache::get(), &sources) {
+        let outputs = Outputs {
+            settings: &clean.settings,
+            sources: &sources,
+            inputs: &clean.inputs,
+            graph: None,
+        };
+        if let Some(drift) = outputs.drift(workspace, args, clean.codeowners)? {
+            let found = super::Found {
+                sources: &sources,
+                diagnostics: &[],
+                counts: Some(clean.counts),
+            };
+            let failed = super::report_found(workspace, &found, drift, &args.report, out);
+            return Ok(super::status(failed));
+        }
     }
     let compilation = Compilation::new(sources)?;
     Clean::remember(crate::cache::get(), &compilation);
     let mut drift = Vec::new();
     if let Some(graph) = compilation.graph() {
-        match workspace.output_dir(
-            &graph.registry.settings,
-            compilation.sources(),
-            args.out.as_deref(),
-        )? {
+        let outputs = Outputs {
+            settings: &graph.registry.settings,
+            sources: compilation.sources(),
+            inputs: compilation.inputs(),
+            graph: Some(graph),
+        };
+        let codeowners = crate::emit::codeowners(graph, compilation.sources());
+        drift = outputs
+            .drift(workspace, args, codeowners)?
+            .expect("outputs with a graph are always compared");
+    }
+    let failed = super::report(workspace, &compilation, drift, &args.report, out);
+    Ok(super::status(failed))
+}
+
+/// What the outputs are produced from.
+struct Outputs<'a> {
+    settings: &'a Settings,
+    sources: &'a Sources,
+    /// The digest of what rendering reads.
+    inputs: &'a [u8; 32],
+    /// The graph to render them from, when there is one.
+    graph: Option<&'a Graph>,
+}
+
+impl Outputs<'_> {
+    /// How the output directory and CODEOWNERS (`codeowners`, when the settings ask for it)
+    /// differ from what the registry produces; `None` when the outputs must be rendered to
+    /// tell, and there is no graph to render them from.
+    fn drift(
+        &self,
+        workspace: &Workspace,
+        args: &CheckArgs,
+        codeowners: Option<OutputFile>,
+    ) -> Result<Option<Vec<Diagnostic>>> {
+        let mut drift = Vec::new();
+        match workspace.output_dir(self.settings, self.sources, args.out.as_deref())? {
             Ok(dir) => {
-                let comparison = Comparison::new(&dir, args.report.verbose, compilation.inputs())?;
+                let comparison = Comparison::new(&dir, args.report.verbose, self.inputs)?;
                 if !comparison.unchanged() {
+                    let Some(graph) = self.graph else {
+                        return Ok(None);
+                    };
                     let progress = Bar::counter("comparing", "outputs");
                     emit_each(graph, &|part| {
                         let files = part.files.len();
@@ -45,44 +96,9 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
             }
             Err(diagnostic) => drift.push(*diagnostic),
         }
-        if let Some(codeowners) = super::codeowners(workspace, &compilation)? {
-            drift.extend(codeowners.drift());
+        if let Some(file) = codeowners {
+            drift.extend(Codeowners::new(workspace.root(), self.settings, file)?.drift());
         }
+        Ok(Some(drift))
     }
-    let failed = super::report(workspace, &compilation, drift, &args.report, out);
-    Ok(super::status(failed))
-}
-
-/// The check of `sources` from their clean compilation, recalled: the same report, when the
-/// outputs need no rendering to be compared; `None` when they do, and the registry must be
-/// compiled after all.
-fn recalled(
-    workspace: &Workspace,
-    sources: &Sources,
-    clean: Clean,
-    args: &CheckArgs,
-    out: &mut Output,
-) -> Result<Option<ExitStatus>> {
-    let mut drift: Vec<Diagnostic> = Vec::new();
-    match workspace.output_dir(&clean.settings, sources, args.out.as_deref())? {
-        Ok(dir) => {
-            let comparison = Comparison::new(&dir, args.report.verbose, &clean.inputs)?;
-            if !comparison.unchanged() {
-                return Ok(None);
-            }
-            drift = comparison.finish().diagnostics(dir.shown());
-        }
-        Err(diagnostic) => drift.push(*diagnostic),
-    }
-    if let Some(file) = clean.codeowners {
-        let codeowners = Codeowners::new(workspace.root(), &clean.settings, file)?;
-        drift.extend(codeowners.drift());
-    }
-    let found = super::Found {
-        sources,
-        diagnostics: &[],
-        counts: Some(clean.counts),
-    };
-    let failed = super::report_found(workspace, &found, drift, &args.report, out);
-    Ok(Some(super::status(failed)))
 }

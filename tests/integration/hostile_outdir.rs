@@ -625,6 +625,42 @@ fn a_file_changed_by_hand_is_kept_even_at_the_same_size() {
     assert!(check.stdout.contains("error[generated-extra]"));
 }
 
+/// A file no longer produced that is now a link, or a FIFO, is kept and never followed or
+/// opened, and the warning says what it is now.
+#[test]
+fn a_file_no_longer_produced_that_is_now_a_link_or_a_fifo_is_kept_and_said_so() {
+    for (what, spoil) in [
+        (
+            "a symbolic link",
+            &(|path: &Path| link("/etc/passwd", path)) as Spoil,
+        ),
+        ("a FIFO", &(|path: &Path| fifo(path)) as Spoil),
+    ] {
+        let test = built();
+        let dir = test.path();
+        let project = dir.join("generated/terraform/projects/prod.auto.tfvars.json");
+        std::fs::remove_file(&project).unwrap();
+        spoil(&project);
+        std::fs::remove_file(dir.join("registry/projects/prod.jsonnet")).unwrap();
+        let output = bounded(dir, ["build", "--format", "concise"]);
+        assert_eq!(output.status, 0, "{what}: {}", output.report());
+        assert!(
+            output.stdout.contains(&format!(
+                "`generated/terraform/projects/prod.auto.tfvars.json` was not removed, though the \
+                 registry no longer produces it: it is {what} now"
+            )),
+            "{what}: {}",
+            output.report()
+        );
+        assert_nothing_leaked(&output);
+        assert!(Path::new("/etc/passwd").is_file());
+        assert!(
+            std::fs::symlink_metadata(&project).is_ok(),
+            "{what}: removed"
+        );
+    }
+}
+
 #[test]
 fn a_manifest_from_an_older_build_without_hashes_removes_nothing() {
     let test = built();
