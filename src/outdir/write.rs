@@ -499,14 +499,16 @@ fn refusal(shown: &str, refused: &[String]) -> Option<Diagnostic> {
     if count == 0 {
         return None;
     }
-    let mut listed: Vec<String> = refused
+    let shown_paths: Vec<String> = refused
         .iter()
         .take(5)
         .map(|path| crate::text::shown(path, 100))
         .collect();
-    if count > 5 {
-        listed.push(format!("{} more", count - 5));
-    }
+    let listed = if count > 5 {
+        format!("`{}`, and {} more", shown_paths.join("`, `"), count - 5)
+    } else {
+        list(&shown_paths)
+    };
     let (are, they) = if count == 1 {
         ("is", "it is")
     } else {
@@ -516,9 +518,8 @@ fn refusal(shown: &str, refused: &[String]) -> Option<Diagnostic> {
         shown,
         format!(
             "`{shown}` lists {} that {are} not inside the output directory, so {they} \
-             ignored: {}",
+             ignored: {listed}",
             plural(count, "path"),
-            list(&listed)
         ),
     ))
 }

@@ -549,6 +549,42 @@ fn a_planted_manifest_deletes_nothing_outside_the_output_directory() {
     );
 }
 
+/// The warning names the first five paths outside the directory a manifest lists, and counts
+/// the rest.
+#[test]
+fn a_manifest_listing_many_paths_outside_names_five_and_counts_the_rest() {
+    for (count, listed) in [
+        (5, "`../e1`, `../e2`, `../e3`, `../e4`, and `../e5`"),
+        (7, "`../e1`, `../e2`, `../e3`, `../e4`, `../e5`, and 2 more"),
+    ] {
+        let test = built();
+        let dir = test.path();
+        let files: Vec<String> = (1..=count)
+            .map(|index| {
+                format!(
+                    "\"../e{index}\": {{\"entities\": [], \"sha256\": \"{}\", \"size\": 1}}",
+                    "0".repeat(64)
+                )
+            })
+            .collect();
+        std::fs::write(
+            dir.join("generated/manifest.json"),
+            format!(
+                "{{\"apiVersion\": \"registry.dev/v1\", \"files\": {{{}}}}}\n",
+                files.join(", ")
+            ),
+        )
+        .unwrap();
+        let output = bounded(dir, ["build"]);
+        assert_eq!(output.status, 0, "{}", output.report());
+        let expected = format!(
+            "`generated/manifest.json` lists {count} paths that are not inside the output \
+             directory, so they are ignored: {listed}\n"
+        );
+        assert!(output.stdout.contains(&expected), "{}", output.report());
+    }
+}
+
 #[test]
 fn a_manifest_too_large_or_malformed_removes_nothing() {
     let test = built();
