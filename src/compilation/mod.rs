@@ -1,7 +1,9 @@
 //! The stages in order, shared by every command: evaluate, validate, scan, link. Each stage
 //! reports into one [`Sink`] and the pipeline goes as far as it can. The result, a
 //! [`Compilation`], is only ever read: commands render outputs ([`crate::emit`]) from its
-//! graph, which it hands out only when the registry has no errors.
+//! graph, which it hands out only when the registry has no errors. A compilation without a
+//! single problem is kept in the cache ([`Clean`]), so `check` of the very same files need not
+//! run the stages again.
 
 mod clean;
 
