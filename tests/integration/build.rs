@@ -314,19 +314,25 @@ fn drift_past_twenty_files_of_a_kind_is_counted_and_verbose_lists_it_all() {
     );
     assert_eq!(registry(test.path()).args(["build"]).output().status, 0);
     let generated = test.path().join("generated");
-    let mut files: Vec<PathBuf> = ["backstage/users", "backstage/services"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(generated.join(dir)).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 45, "{}", files.len());
-    for file in &files[..23] {
+    let listed = |dir: &str| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(generated.join(dir))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    };
+    let (services, users) = (listed("backstage/services"), listed("backstage/users"));
+    assert!(services.len() >= 34 && users.len() >= 11);
+    // Stale files from two pieces rendered apart: the users' piece comes first, though its
+    // paths sort after the services'.
+    let stale: Vec<&PathBuf> = services[..12].iter().chain(&users[..11]).collect();
+    for file in &stale {
         let mut bytes = std::fs::read(file).unwrap();
         bytes.extend_from_slice(b"# changed by hand\n");
         std::fs::write(file, bytes).unwrap();
     }
-    for file in &files[23..45] {
+    for file in &services[12..34] {
         std::fs::remove_file(file).unwrap();
     }
     for index in 0..21 {
@@ -348,12 +354,28 @@ fn drift_past_twenty_files_of_a_kind_is_counted_and_verbose_lists_it_all() {
     ] {
         assert_eq!(count(out, line), 1, "{line}: {out}");
     }
-    // The first twenty by path are the ones shown.
-    let name = |file: &PathBuf| file.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(
-        out.contains(&name(&files[19])) && !out.contains(&format!("/{}`", name(&files[20]))),
-        "{out}"
-    );
+    // The first twenty by path are the ones shown, whatever order they were found in.
+    let shown = |file: &PathBuf| {
+        let path = file
+            .strip_prefix(test.path())
+            .unwrap()
+            .display()
+            .to_string();
+        out.contains(&format!("`{path}` is stale"))
+    };
+    let expected: Vec<bool> = (0..stale.len()).map(|index| index < 20).collect();
+    let found: Vec<bool> = stale.iter().map(|file| shown(file)).collect();
+    assert_eq!(found, expected, "{out}");
+    // On one core the users' piece is compared before the services': the same twenty.
+    let one_core = std::process::Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_registry")])
+        .args(["check", "--format", "concise"])
+        .current_dir(test.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .expect("taskset runs");
+    assert_eq!(String::from_utf8_lossy(&one_core.stdout), *out);
     let all = registry(test.path())
         .args(["check", "--format", "concise", "--verbose"])
         .output();
