@@ -18,9 +18,12 @@ use crate::{ExitStatus, Result};
 
 pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> Result<ExitStatus> {
     let sources = Arc::new(read_dir(workspace.root())?);
+    let cache = crate::cache::get();
+    // The files are hashed once, and only when there is a cache to look them up in.
+    let key = cache.map(|_| crate::compilation::clean_key(&sources));
     // A clean compilation of exactly these files: the report, if the outputs need no
     // rendering to be compared.
-    if let Some(clean) = Clean::recall(crate::cache::get(), &sources) {
+    if let Some(clean) = key.as_ref().and_then(|key| Clean::recall(cache, key)) {
         let outputs = Outputs {
             settings: &clean.settings,
             sources: &sources,
@@ -38,16 +41,18 @@ pub(crate) fn run(workspace: &Workspace, args: &CheckArgs, out: &mut Output) -> 
         }
     }
     let compilation = Compilation::new(sources)?;
-    Clean::remember(crate::cache::get(), &compilation);
     let mut drift = Vec::new();
     if let Some(graph) = compilation.graph() {
+        let codeowners = crate::emit::codeowners(graph, compilation.sources());
+        if let Some(key) = &key {
+            Clean::remember(cache, key, &compilation, codeowners.as_ref());
+        }
         let outputs = Outputs {
             settings: &graph.registry.settings,
             sources: compilation.sources(),
             inputs: compilation.inputs(),
             graph: Some(graph),
         };
-        let codeowners = crate::emit::codeowners(graph, compilation.sources());
         drift = outputs
             .drift(workspace, args, codeowners)?
             .expect("outputs with a graph are always compared");

@@ -32,33 +32,38 @@ pub(crate) struct Clean {
 }
 
 impl Clean {
-    /// The clean compilation of exactly `sources`, when `cache` keeps one.
-    pub(crate) fn recall(cache: Option<&Cache>, sources: &Sources) -> Option<Self> {
+    /// The clean compilation of the files of digest `key` ([`key`]), when `cache` keeps one.
+    pub(crate) fn recall(cache: Option<&Cache>, key: &[u8; 32]) -> Option<Self> {
         let payload = cache?.read(FILE)?;
-        decode(&payload, &key(sources)).ok().flatten()
+        decode(&payload, key).ok().flatten()
     }
 
-    /// Keeps `compilation` in `cache` when it found no problem at all.
-    pub(crate) fn remember(cache: Option<&Cache>, compilation: &Compilation) {
+    /// Keeps `compilation`, of the files of digest `key`, in `cache` when it found no problem
+    /// at all, with `codeowners` as it produces them.
+    pub(crate) fn remember(
+        cache: Option<&Cache>,
+        key: &[u8; 32],
+        compilation: &Compilation,
+        codeowners: Option<&OutputFile>,
+    ) {
         let Some(cache) = cache else {
             return;
         };
         if !compilation.diagnostics().is_empty() {
             return;
         }
-        let (Some(graph), Some(counts)) = (compilation.graph(), compilation.counts()) else {
+        let (Some(_), Some(counts)) = (compilation.graph(), compilation.counts()) else {
             return;
         };
-        let codeowners = crate::emit::codeowners(graph, compilation.sources());
         let mut out = Encoder::default();
-        out.bytes(&key(compilation.sources()))
+        out.bytes(key)
             .str(&compilation.settings_json)
             .bytes(compilation.inputs())
             .len(counts.len());
         for (kind, count) in &counts {
             out.str(&kind.to_string()).len(*count);
         }
-        match &codeowners {
+        match codeowners {
             Some(file) => {
                 let Target::Codeowners { path } = &file.target else {
                     return;
@@ -75,7 +80,7 @@ impl Clean {
 
 /// The digest of everything a compilation reads: the evaluation's context (this build and the
 /// budget) and every file under the root, its path and what it holds.
-fn key(sources: &Sources) -> [u8; 32] {
+pub(crate) fn key(sources: &Sources) -> [u8; 32] {
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
     let mut field = |bytes: &[u8]| {
@@ -171,19 +176,20 @@ mod tests {
             "{:?}",
             compilation.diagnostics()
         );
-        assert!(Clean::recall(Some(&cache), &sources).is_none());
-        Clean::remember(None, &compilation);
-        Clean::remember(Some(&cache), &compilation);
-
-        let clean = Clean::recall(Some(&cache), &sources).expect("kept");
+        let key = super::key(&sources);
+        assert!(Clean::recall(Some(&cache), &key).is_none());
         let graph = compilation.graph().unwrap();
+        let codeowners = crate::emit::codeowners(graph, &sources).expect("asked for");
+        Clean::remember(None, &key, &compilation, Some(&codeowners));
+        Clean::remember(Some(&cache), &key, &compilation, Some(&codeowners));
+
+        let clean = Clean::recall(Some(&cache), &key).expect("kept");
         assert_eq!(&clean.inputs, compilation.inputs());
         assert_eq!(Some(clean.counts), compilation.counts());
         assert_eq!(
             clean.settings.generated_path,
             graph.registry.settings.generated_path
         );
-        let codeowners = crate::emit::codeowners(graph, &sources).expect("asked for");
         let recalled = clean.codeowners.expect("kept");
         assert_eq!(
             (recalled.target, recalled.bytes, recalled.digest),
@@ -191,7 +197,7 @@ mod tests {
         );
         // The same files read again are the same registry.
         let again = read_dir(&root).unwrap();
-        assert!(Clean::recall(Some(&cache), &again).is_some());
+        assert!(Clean::recall(Some(&cache), &super::key(&again)).is_some());
 
         // Any change to any file, whether an evaluation reads it or not, is another registry.
         let service = "services/catalog.jsonnet";
@@ -235,7 +241,7 @@ mod tests {
         ];
         for (what, changed) in &changes {
             assert!(
-                Clean::recall(Some(&cache), changed).is_none(),
+                Clean::recall(Some(&cache), &super::key(changed)).is_none(),
                 "{what}: recalled"
             );
         }
@@ -249,13 +255,14 @@ mod tests {
         }));
         let compilation = Compilation::new(Arc::clone(&broken)).unwrap();
         assert!(!compilation.diagnostics().is_empty());
-        Clean::remember(Some(&cache), &compilation);
-        assert!(Clean::recall(Some(&cache), &broken).is_none());
-        assert!(Clean::recall(Some(&cache), &sources).is_some());
+        let broken_key = super::key(&broken);
+        Clean::remember(Some(&cache), &broken_key, &compilation, None);
+        assert!(Clean::recall(Some(&cache), &broken_key).is_none());
+        assert!(Clean::recall(Some(&cache), &key).is_some());
 
         // A record cut short is not believed.
         let payload = cache.read(FILE).unwrap();
         cache.write(FILE, &payload[..payload.len() - 1]);
-        assert!(Clean::recall(Some(&cache), &sources).is_none());
+        assert!(Clean::recall(Some(&cache), &key).is_none());
     }
 }

@@ -19,7 +19,7 @@ use crate::model::{Kind, Settings};
 use crate::source::Sources;
 use crate::validate::{Schemas, validate};
 
-pub(crate) use clean::Clean;
+pub(crate) use clean::{Clean, key as clean_key};
 
 /// What a run of the pipeline found.
 pub(crate) struct Compilation {
