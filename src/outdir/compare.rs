@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::os::fd::{AsFd as _, OwnedFd};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::index::{Hash, Index, Stamp};
+use super::index::{Hash, Index, Stamp, rendering};
 use super::{Kind, Listing, Opened, Wanted, not_regular, open_file, shown_path};
 use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Location};
@@ -42,8 +43,9 @@ pub(crate) struct Comparison<'a> {
     inputs: [u8; 32],
     /// Each file handed in, with the hash of its content.
     emitted: Mutex<Vec<(String, Hash)>>,
-    /// The files rendered last, sorted by path, when they need not be rendered again.
-    vouched: OnceLock<Vec<(String, Hash)>>,
+    /// Whether the files the index found again are what was rendered last, and need not be
+    /// rendered again.
+    vouched: AtomicBool,
     state: Mutex<(Drift, BTreeSet<String>)>,
 }
 
@@ -66,7 +68,7 @@ impl<'a> Comparison<'a> {
             index,
             inputs: *inputs,
             emitted: Mutex::default(),
-            vouched: OnceLock::new(),
+            vouched: AtomicBool::new(false),
             state: Mutex::new((
                 Drift {
                     verbose,
@@ -81,7 +83,7 @@ impl<'a> Comparison<'a> {
     /// them from the same inputs, and the index vouches that each file still holds what they
     /// were. Then every file is the same, and nothing else need be handed in.
     pub(crate) fn unchanged(&self) -> bool {
-        let Some(files) = crate::cache::get()
+        let Some(rendering) = crate::cache::get()
             .and_then(|cache| cache.read(&self.record_name()))
             .and_then(|payload| decode_record(&payload, &self.inputs).ok().flatten())
         else {
@@ -89,14 +91,8 @@ impl<'a> Comparison<'a> {
         };
         // The listing takes a stamp only of a regular file it reached through directories,
         // never through a link: a file with a stamp has nothing in its way.
-        let vouched = files.iter().all(|(path, hash)| {
-            self.listing
-                .stamp(path)
-                .is_some_and(|stamp| self.index.holds(path, stamp, hash))
-        });
-        if vouched {
-            let _ = self.vouched.set(files);
-        }
+        let vouched = self.index.vouches(self.listing.stamps(), &rendering);
+        self.vouched.store(vouched, Ordering::Relaxed);
         vouched
     }
 
@@ -206,77 +202,79 @@ impl<'a> Comparison<'a> {
     }
 
     /// What differs, once every output has been compared.
-    pub(crate) fn finish(self) -> Drift {
+    pub(crate) fn finish(mut self) -> Drift {
         let record = self.record_name();
-        self.index.save();
-        let mut emitted = self.emitted.into_inner().expect("no comparison panics");
+        let mut emitted = std::mem::take(self.emitted.get_mut().expect("no comparison panics"));
         if !emitted.is_empty()
             && let Some(cache) = crate::cache::get()
         {
             emitted.sort();
-            cache.write(&record, &encode_record(&self.inputs, &emitted));
+            let rendering = rendering(emitted.iter().map(|(path, hash)| (path.as_str(), hash)));
+            cache.write(&record, &encode_record(&self.inputs, &rendering));
         }
-        let (mut drift, seen) = self.state.into_inner().expect("no comparison panics");
-        let vouched = self.vouched.into_inner().unwrap_or_default();
-        let seen = |path: &str| {
-            seen.contains(path)
-                || vouched
-                    .binary_search_by(|(vouched, _)| vouched.as_str().cmp(path))
-                    .is_ok()
-        };
-        let not_regular: Vec<String> = drift.not_regular.keys().cloned().collect();
-        drift.extra = self
-            .listing
-            .iter()
-            .filter(|(path, kind)| {
-                !seen(path)
-                    && *kind != Kind::Directory
-                    && (!atomic::is_temporary(super::file_name(path)) || *kind == Kind::TooDeep)
-                    && !not_regular
-                        .iter()
-                        .any(|blocked| path == blocked || path.starts_with(&format!("{blocked}/")))
-            })
-            .map(|(path, kind)| (path.to_owned(), kind))
-            .collect();
+        let (mut drift, seen) = std::mem::take(self.state.get_mut().expect("no comparison panics"));
+        drift.extra = self.extra(&seen, &drift.not_regular);
+        self.index.save();
         drift.missing.sort();
         drift
     }
 }
 
-fn encode_record(inputs: &[u8; 32], files: &[(String, Hash)]) -> Vec<u8> {
-    let mut out = crate::codec::Encoder::default();
-    out.bytes(inputs).len(files.len());
-    for (path, hash) in files {
-        out.str(path).bytes(hash);
+impl Comparison<'_> {
+    /// What the listing holds that no output is: neither `seen` nor vouched, not a directory,
+    /// not a temporary file, not under a path that is `not_regular`.
+    fn extra(
+        &self,
+        seen: &BTreeSet<String>,
+        not_regular: &BTreeMap<String, (Kind, Wanted)>,
+    ) -> Vec<(String, Kind)> {
+        // What the index found again, in order of path, as the listing is.
+        let mut kept = self
+            .index
+            .kept()
+            .filter(|_| self.vouched.load(Ordering::Relaxed))
+            .peekable();
+        let mut vouched = |path: &str| {
+            while kept.next_if(|kept| *kept < path).is_some() {}
+            kept.peek() == Some(&path)
+        };
+        self.listing
+            .iter()
+            .filter(|(path, kind)| {
+                // Asked of every path, in order, for the walk along `kept`.
+                let vouched = vouched(path);
+                !vouched
+                    && !seen.contains(*path)
+                    && *kind != Kind::Directory
+                    && (!atomic::is_temporary(super::file_name(path)) || *kind == Kind::TooDeep)
+                    && !not_regular
+                        .keys()
+                        .any(|blocked| path == blocked || path.starts_with(&format!("{blocked}/")))
+            })
+            .map(|(path, kind)| (path.to_owned(), kind))
+            .collect()
     }
+}
+
+fn encode_record(inputs: &[u8; 32], rendering: &Hash) -> Vec<u8> {
+    let mut out = crate::codec::Encoder::default();
+    out.bytes(inputs).bytes(rendering);
     out.bytes
 }
 
-/// The files of a record of what was rendered, sorted by path; `None` when it was rendered
-/// from other inputs.
-fn decode_record(
-    payload: &[u8],
-    inputs: &[u8; 32],
-) -> std::io::Result<Option<Vec<(String, Hash)>>> {
+/// The digest of the files of a record of what was rendered (see [`rendering`]); `None` when
+/// it was rendered from other inputs.
+fn decode_record(payload: &[u8], inputs: &[u8; 32]) -> std::io::Result<Option<Hash>> {
     let mut input = crate::codec::Decoder::new(payload);
     if input.bytes()? != inputs {
         return Ok(None);
     }
-    let count = input.count(48)?;
-    let mut files = Vec::with_capacity(count);
-    for _ in 0..count {
-        let path = input.str()?.to_owned();
-        let hash = input
-            .bytes()?
-            .try_into()
-            .map_err(|_| crate::codec::malformed())?;
-        if files.last().is_some_and(|(last, _)| *last >= path) {
-            return Err(crate::codec::malformed());
-        }
-        files.push((path, hash));
-    }
+    let rendering = input
+        .bytes()?
+        .try_into()
+        .map_err(|_| crate::codec::malformed())?;
     input.end()?;
-    Ok(Some(files))
+    Ok(Some(rendering))
 }
 
 /// What a generated file's path holds.

@@ -119,6 +119,51 @@ impl<'a> Index<'a> {
         true
     }
 
+    /// Whether the files of `listed` (each path with its stat, in order of path) that the
+    /// index knows by the same stat are, with the content it knows them by, exactly the files
+    /// of the rendering of digest `rendering`; if so, each is found again.
+    pub(super) fn vouches<'p>(
+        &self,
+        listed: impl Iterator<Item = (&'p str, &'p Stamp)>,
+        rendering: &Hash,
+    ) -> bool {
+        let mut listed = listed.peekable();
+        let mut found = Vec::new();
+        let known = self
+            .known
+            .iter()
+            .enumerate()
+            .filter(|(_, (path, stamp, _))| {
+                while listed
+                    .next_if(|(listed, _)| *listed < path.as_str())
+                    .is_some()
+                {}
+                listed
+                    .peek()
+                    .is_some_and(|(listed, listed_stamp)| listed == path && *listed_stamp == stamp)
+            });
+        let digest = self::rendering(known.map(|(at, (path, _, hash))| {
+            found.push(at);
+            (path.as_str(), hash)
+        }));
+        if digest != *rendering {
+            return false;
+        }
+        for at in found {
+            self.kept[at].store(true, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// The path of each file this comparison found again, in order.
+    pub(super) fn kept(&self) -> impl Iterator<Item = &str> {
+        self.known
+            .iter()
+            .zip(&self.kept)
+            .filter(|(_, kept)| kept.load(Ordering::Relaxed))
+            .map(|((path, ..), _)| path.as_str())
+    }
+
     /// Records that the file at `path`, as `stamp` describes it, was read and holds content
     /// of hash `hash`.
     pub(super) fn record(&self, path: &str, stamp: Stamp, hash: &Hash) {
@@ -157,6 +202,18 @@ impl<'a> Index<'a> {
         );
         cache.write(&self.name, &encode(&found));
     }
+}
+
+/// The digest of a rendering: each file's path and the hash of its content, in order of path.
+pub(super) fn rendering<'p>(files: impl Iterator<Item = (&'p str, &'p Hash)>) -> Hash {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    for (path, hash) in files {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path);
+        hasher.update(hash);
+    }
+    hasher.finalize().into()
 }
 
 /// The name of the cache file `kind` keeps for the output directory at `path`.
@@ -210,7 +267,7 @@ fn decode(payload: &[u8]) -> io::Result<Vec<Entry>> {
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use super::{Index, Stamp, decode, encode};
+    use super::{Index, Stamp, decode, encode, rendering};
     use crate::cache::Cache;
     use crate::emit::digest;
 
@@ -277,5 +334,46 @@ mod tests {
             &stamp(old),
             SystemTime::UNIX_EPOCH + Duration::from_secs(1)
         ));
+    }
+
+    #[test]
+    fn a_rendering_is_vouched_for_only_by_each_of_its_files_with_the_same_stat_and_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"), 3);
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let old = i64::try_from(now).unwrap() - 60;
+        let index = Index::load(Some(&cache), dir.path());
+        for (path, content) in [("a", "one"), ("b/c", "two"), ("d", "three")] {
+            index.record(path, stamp(old), &digest(content.as_bytes()));
+        }
+        index.save();
+        let (a, c) = (digest(b"one"), digest(b"two"));
+        let two = rendering([("a", &a), ("b/c", &c)].into_iter());
+        let (same, touched) = (stamp(old), stamp(old + 1));
+        let vouches = |listed: &[(&str, &Stamp)], rendered: &[u8; 32]| {
+            let index = Index::load(Some(&cache), dir.path());
+            let vouched = index.vouches(listed.iter().copied(), rendered);
+            (vouched, index.kept().map(str::to_owned).collect::<Vec<_>>())
+        };
+        // Exactly the rendering's files, as recorded (`d` is not on disk): each found again.
+        assert_eq!(
+            vouches(&[("a", &same), ("b", &same), ("b/c", &same)], &two),
+            (true, vec!["a".to_owned(), "b/c".to_owned()])
+        );
+        // A file the rendering does not hold, known by its stat; one touched since; one gone;
+        // another content: not vouched for, and nothing is found again.
+        let no = (false, Vec::new());
+        let listed = [("a", &same), ("b/c", &same), ("d", &same)];
+        assert_eq!(vouches(&listed, &two), no);
+        assert_eq!(vouches(&[("a", &same), ("b/c", &touched)], &two), no);
+        assert_eq!(vouches(&[("b/c", &same)], &two), no);
+        let other = rendering([("a", &a), ("b/c", &digest(b"Two"))].into_iter());
+        assert_eq!(vouches(&[("a", &same), ("b/c", &same)], &other), no);
+        // The order of paths is part of a rendering.
+        assert_ne!(two, rendering([("b/c", &c), ("a", &a)].into_iter()));
+        assert_ne!(two, rendering([("ab/", &c), ("c", &a)].into_iter()));
     }
 }

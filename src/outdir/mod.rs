@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read as _};
 use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
+use std::sync::{Arc, Condvar, Mutex};
 
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -90,9 +91,8 @@ pub(crate) struct Listing {
 
 impl Listing {
     /// Lists the open directory `dir`, `shown` for errors; with each regular file's stat, if
-    /// `stamps`.
+    /// `stamps`. Directories are listed on every core; an error is the one at the first path.
     fn new(dir: BorrowedFd<'_>, shown: &str, stamps: bool) -> Result<Self> {
-        let mut listing = Self::default();
         let fd = rustix::fs::openat(
             dir,
             ".",
@@ -100,73 +100,43 @@ impl Listing {
             Mode::empty(),
         )
         .map_err(|errno| read_dir_error(shown, "", errno))?;
-        listing.walk(fd, "", 1, shown, stamps)?;
-        Ok(listing)
+        let walk = Walk {
+            shown,
+            stamps,
+            queue: Mutex::new(Queue {
+                dirs: vec![Pending::Open(fd, String::new(), 1)],
+                busy: 0,
+            }),
+            ready: Condvar::new(),
+        };
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let mut found: Vec<Found> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(|| walk.work())).collect();
+            let mut found = vec![walk.work()];
+            found.extend(
+                workers
+                    .into_iter()
+                    .map(|worker| worker.join().expect("listing does not panic")),
+            );
+            found
+        });
+        if let Some((_, error)) = found
+            .iter_mut()
+            .flat_map(|found| found.errors.drain(..))
+            .min_by(|(a, _), (b, _)| a.cmp(b))
+        {
+            return Err(error);
+        }
+        Ok(Self {
+            entries: found.into_iter().flat_map(|found| found.entries).collect(),
+        })
     }
 
-    fn walk(
-        &mut self,
-        fd: OwnedFd,
-        prefix: &str,
-        depth: usize,
-        shown: &str,
-        stamps: bool,
-    ) -> Result<()> {
-        let mut dir =
-            rustix::fs::Dir::new(fd).map_err(|errno| read_dir_error(shown, prefix, errno))?;
-        while let Some(entry) = dir.read() {
-            let entry = entry.map_err(|errno| read_dir_error(shown, prefix, errno))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name == "." || name == ".." {
-                continue;
-            }
-            let path = join(prefix, &name);
-            let parent = dir
-                .fd()
-                .map_err(|errno| read_dir_error(shown, prefix, errno))?;
-            let mut kind = Kind::from_type(entry.file_type());
-            if kind == Kind::Other {
-                kind = rustix::fs::statat(
-                    parent,
-                    entry.file_name(),
-                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-                )
-                .map_or(Kind::Other, |stat| {
-                    Kind::from_type(FileType::from_raw_mode(stat.st_mode))
-                });
-            }
-            if kind == Kind::Directory {
-                if depth >= MAX_DEPTH {
-                    kind = Kind::TooDeep;
-                } else {
-                    match open_dir_at(parent, entry.file_name()) {
-                        Ok(child) => {
-                            self.entries.insert(path.clone(), (Kind::Directory, None));
-                            self.walk(child, &path, depth + 1, shown, stamps)?;
-                            continue;
-                        }
-                        // It changed under us: whatever it is now, it is not entered.
-                        Err(Errno::LOOP | Errno::NOTDIR) => kind = Kind::Other,
-                        Err(Errno::NOENT) => continue,
-                        Err(errno) => return Err(read_dir_error(shown, &path, errno)),
-                    }
-                }
-            }
-            let stamp = if stamps && kind == Kind::File {
-                rustix::fs::statat(
-                    parent,
-                    entry.file_name(),
-                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-                )
-                .ok()
-                .filter(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
-                .map(|stat| index::Stamp::of(&stat))
-            } else {
-                None
-            };
-            self.entries.insert(path, (kind, stamp));
-        }
-        Ok(())
+    /// Each regular file whose stat the listing took, with it, in order of path.
+    fn stamps(&self) -> impl Iterator<Item = (&str, &index::Stamp)> {
+        self.entries
+            .iter()
+            .filter_map(|(path, (_, stamp))| Some((path.as_str(), stamp.as_ref()?)))
     }
 
     /// The stat of the regular file at `path`, when the listing took it.
@@ -197,6 +167,166 @@ impl Listing {
 
     fn remove(&mut self, path: &str) {
         self.entries.remove(path);
+    }
+}
+
+/// A listing in progress: the directories still to list, shared by the workers.
+struct Walk<'a> {
+    shown: &'a str,
+    stamps: bool,
+    queue: Mutex<Queue>,
+    /// Signalled when a directory is queued or the last busy worker finishes.
+    ready: Condvar,
+}
+
+struct Queue {
+    /// Last in, first out, so a walk goes deep first and holds few directories open.
+    dirs: Vec<Pending>,
+    /// Workers listing a directory, which may queue more.
+    busy: usize,
+}
+
+/// A directory to list: open (the top), or a name in its open parent.
+enum Pending {
+    Open(OwnedFd, String, usize),
+    In(Arc<OwnedFd>, std::ffi::CString, String, usize),
+}
+
+/// What one worker found.
+#[derive(Default)]
+struct Found {
+    entries: Vec<(String, (Kind, Option<index::Stamp>))>,
+    errors: Vec<(String, Error)>,
+}
+
+impl Walk<'_> {
+    /// Lists queued directories until none is left and no worker can queue more.
+    fn work(&self) -> Found {
+        let mut found = Found::default();
+        while let Some(pending) = self.next() {
+            let (fd, path, depth) = match pending {
+                Pending::Open(fd, path, depth) => (fd, path, depth),
+                Pending::In(parent, name, path, depth) => match open_dir_at(parent.as_fd(), &*name)
+                {
+                    Ok(fd) => {
+                        found.entries.push((path.clone(), (Kind::Directory, None)));
+                        (fd, path, depth)
+                    }
+                    // It changed under us: whatever it is now, it is not entered.
+                    Err(Errno::LOOP | Errno::NOTDIR) => {
+                        found.entries.push((path, (Kind::Other, None)));
+                        self.done();
+                        continue;
+                    }
+                    Err(Errno::NOENT) => {
+                        self.done();
+                        continue;
+                    }
+                    Err(errno) => {
+                        found
+                            .errors
+                            .push((path.clone(), read_dir_error(self.shown, &path, errno)));
+                        self.done();
+                        continue;
+                    }
+                },
+            };
+            if let Err(error) = self.list(fd, &path, depth, &mut found.entries) {
+                found.errors.push((path, error));
+            }
+            self.done();
+        }
+        found
+    }
+
+    /// The next directory to list, once there is one; `None` when the walk is over.
+    fn next(&self) -> Option<Pending> {
+        let mut queue = self.queue.lock().expect("listing does not panic");
+        loop {
+            if let Some(pending) = queue.dirs.pop() {
+                queue.busy += 1;
+                return Some(pending);
+            }
+            if queue.busy == 0 {
+                return None;
+            }
+            queue = self.ready.wait(queue).expect("listing does not panic");
+        }
+    }
+
+    /// One directory listed: wakes everyone if it was the last.
+    fn done(&self) {
+        let mut queue = self.queue.lock().expect("listing does not panic");
+        queue.busy -= 1;
+        if queue.busy == 0 && queue.dirs.is_empty() {
+            self.ready.notify_all();
+        }
+    }
+
+    /// Lists the directory `fd` at `prefix`, queueing its subdirectories.
+    fn list(
+        &self,
+        fd: OwnedFd,
+        prefix: &str,
+        depth: usize,
+        entries: &mut Vec<(String, (Kind, Option<index::Stamp>))>,
+    ) -> Result<()> {
+        let shown = self.shown;
+        let mut dir =
+            rustix::fs::Dir::new(fd).map_err(|errno| read_dir_error(shown, prefix, errno))?;
+        let parent = Arc::new(
+            dir.fd()
+                .map_err(|errno| read_dir_error(shown, prefix, errno))?
+                .try_clone_to_owned()
+                .map_err(|error| Error::ReadDir {
+                    path: std::path::Path::new(shown).join(prefix),
+                    source: error,
+                })?,
+        );
+        let mut subdirs = Vec::new();
+        while let Some(entry) = dir.read() {
+            let entry = entry.map_err(|errno| read_dir_error(shown, prefix, errno))?;
+            let name = entry.file_name();
+            if name == c"." || name == c".." {
+                continue;
+            }
+            let path = join(prefix, &name.to_string_lossy());
+            let mut kind = Kind::from_type(entry.file_type());
+            if kind == Kind::Other {
+                kind = rustix::fs::statat(&*parent, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                    .map_or(Kind::Other, |stat| {
+                        Kind::from_type(FileType::from_raw_mode(stat.st_mode))
+                    });
+            }
+            if kind == Kind::Directory {
+                if depth >= MAX_DEPTH {
+                    kind = Kind::TooDeep;
+                } else {
+                    subdirs.push(Pending::In(
+                        Arc::clone(&parent),
+                        name.to_owned(),
+                        path,
+                        depth + 1,
+                    ));
+                    continue;
+                }
+            }
+            let stamp = if self.stamps && kind == Kind::File {
+                rustix::fs::statat(&*parent, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                    .ok()
+                    .filter(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
+                    .map(|stat| index::Stamp::of(&stat))
+            } else {
+                None
+            };
+            entries.push((path, (kind, stamp)));
+        }
+        if !subdirs.is_empty() {
+            let mut queue = self.queue.lock().expect("listing does not panic");
+            queue.dirs.extend(subdirs);
+            self.ready.notify_all();
+        }
+        Ok(())
     }
 }
 
