@@ -38,6 +38,7 @@ mod graph;
 mod model;
 mod outdir;
 mod output;
+mod parallel;
 mod pointer;
 mod progress;
 mod scan;

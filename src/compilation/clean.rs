@@ -88,9 +88,11 @@ pub(crate) fn key(sources: &Sources) -> [u8; 32] {
         hasher.update(bytes);
     };
     field(crate::evaluate::context().as_bytes());
-    for (_, file) in sources.iter() {
+    let files: Vec<_> = sources.iter().map(|(_, file)| file).collect();
+    let digests = crate::parallel::map(&files, &|file| file.content.digest());
+    for (file, digest) in files.iter().zip(&digests) {
         field(file.path.as_bytes());
-        field(&file.content.digest());
+        field(digest);
     }
     hasher.finalize().into()
 }

@@ -421,7 +421,7 @@ fn on_every_core<J: Sync, E: Send>(
     jobs: &[J],
     work: &(dyn Fn(&J) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = crate::parallel::threads();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))

@@ -200,6 +200,18 @@ impl Block<'_> {
 /// `digits_but_not_number` with the same standard-library parsers; `u128` and `i128` stand for
 /// `u64` and `i64` too, since a narrower parse never succeeds where a wider one fails.
 fn reads_as_other(value: &str) -> bool {
+    // A number starts with one of these, and so does every other scalar `serde_yaml_ng`
+    // reads as one (Rust parses `inf` and `nan`, but never to a finite `f64`).
+    if !value
+        .bytes()
+        .next()
+        .is_none_or(|first| matches!(first, b'0'..=b'9' | b'+' | b'-' | b'.'))
+    {
+        return matches!(
+            value,
+            "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        );
+    }
     matches!(
         value,
         "" | "~"

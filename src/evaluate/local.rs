@@ -48,8 +48,7 @@ impl Local {
         jobs: &[Job],
         progress: &Bar,
     ) -> Result<Vec<Done>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
+        let threads = crate::parallel::threads()
             .min(jobs.len().div_ceil(16))
             .max(1);
         let next = AtomicUsize::new(0);

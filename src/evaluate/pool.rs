@@ -69,8 +69,7 @@ impl Pool {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let lanes = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
+        let lanes = crate::parallel::threads()
             .min(jobs.len().div_ceil(16))
             .max(1);
         let mut workers: Vec<Option<Worker>> = Vec::with_capacity(lanes);

@@ -109,7 +109,7 @@ impl Listing {
             }),
             ready: Condvar::new(),
         };
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let threads = crate::parallel::threads();
         let mut found: Vec<Found> = std::thread::scope(|scope| {
             let workers: Vec<_> = (1..threads).map(|_| scope.spawn(|| walk.work())).collect();
             let mut found = vec![walk.work()];

@@ -29,37 +29,70 @@ pub(crate) fn read_dir(root: &Path) -> Result<Sources> {
     }
     let mut nodes = HashMap::new();
     walk(&canonical, "", &mut nodes)?;
-    let mut files = Vec::with_capacity(nodes.len());
-    for (path, node) in &nodes {
-        let content = match node {
-            Node::Dir => continue,
-            Node::File(full) => read(full)?,
-            Node::Special(kind) => Content::Unread(Unread::Special { kind }),
-            Node::Link(target) => match resolve(&nodes, path) {
-                Resolved::File(real) => match &nodes[real] {
-                    Node::File(full) => read(full)?,
-                    _ => continue,
+    // What each path holds: read on every core.
+    let reads: Vec<(&String, Read<'_>)> = nodes
+        .iter()
+        .filter_map(|(path, node)| {
+            let read = match node {
+                Node::Dir => return None,
+                Node::File(full) => Read::File(full),
+                Node::Special(kind) => Read::Done(Content::Unread(Unread::Special { kind })),
+                Node::Link(target) => match resolve(&nodes, path) {
+                    Resolved::File(real) => match &nodes[real] {
+                        Node::File(full) => Read::File(full),
+                        _ => return None,
+                    },
+                    Resolved::Dir => return None,
+                    Resolved::Special(kind) => {
+                        Read::Done(Content::Unread(Unread::Special { kind }))
+                    }
+                    Resolved::Escape => Read::Done(Content::Escape {
+                        target: target.clone(),
+                    }),
+                    Resolved::Loop => Read::Done(Content::Unread(Unread::Loop {
+                        target: target.clone(),
+                    })),
+                    Resolved::Dangling => Read::Done(Content::Unread(Unread::Dangling {
+                        target: target.clone(),
+                    })),
                 },
-                Resolved::Dir => continue,
-                Resolved::Special(kind) => Content::Unread(Unread::Special { kind }),
-                Resolved::Escape => Content::Escape {
-                    target: target.clone(),
-                },
-                Resolved::Loop => Content::Unread(Unread::Loop {
-                    target: target.clone(),
-                }),
-                Resolved::Dangling => Content::Unread(Unread::Dangling {
-                    target: target.clone(),
-                }),
-            },
-        };
-        files.push(SourceFile {
-            path: path.clone(),
-            content,
-        });
+            };
+            Some((path, read))
+        })
+        .collect();
+    let contents = crate::parallel::map(&reads, &|(_, read)| match read {
+        Read::File(full) => read_file(full),
+        Read::Done(content) => Ok(content.clone()),
+    });
+    let mut files = Vec::with_capacity(reads.len());
+    let mut failed = None;
+    for ((path, _), content) in reads.iter().zip(contents) {
+        match content {
+            Ok(content) => files.push(SourceFile {
+                path: (*path).clone(),
+                content,
+            }),
+            // The error at the first path, whatever order the files were read in.
+            Err(error) => {
+                if failed.as_ref().is_none_or(|(first, _)| path < first) {
+                    failed = Some((*path, error));
+                }
+            }
+        }
+    }
+    if let Some((_, error)) = failed {
+        return Err(error);
     }
     let display_root = root.to_string_lossy().trim_end_matches('/').to_owned();
     Ok(Sources::new(display_root, files))
+}
+
+/// How the content of a path is had.
+enum Read<'a> {
+    /// By reading this regular file.
+    File(&'a PathBuf),
+    /// Without reading anything.
+    Done(Content),
 }
 
 /// Lists `dir` (`prefix` under the root) into `nodes`, following nothing.
@@ -120,7 +153,7 @@ fn special(file_type: fs::FileType) -> &'static str {
 /// Reads the regular file at `path` (which has no link in it): opened without following a
 /// link and without blocking, checked to be a regular file once open, and read to at most
 /// [`MAX_FILE_SIZE`] bytes.
-fn read(path: &PathBuf) -> Result<Content> {
+fn read_file(path: &PathBuf) -> Result<Content> {
     let error = |source: std::io::Error| Error::ReadFile {
         path: path.clone(),
         source,
