@@ -17,8 +17,12 @@ pub(crate) fn short(hex: &str) -> &str {
 /// The unified diff of `old` and `new` (as text, invalid UTF-8 replaced), with three lines of
 /// context and `a/path`, `b/path` headers; empty when they are equal.
 pub(crate) fn unified_diff(old: &[u8], new: &[u8], path: &str) -> String {
-    let old = String::from_utf8_lossy(old);
-    let new = String::from_utf8_lossy(new);
+    // Checked whole first: much faster than the lossy reading, when there is nothing to replace.
+    let text = |bytes| match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    let (old, new) = (text(old), text(new));
     similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(3)

@@ -405,3 +405,73 @@ fn diff(old: &[u8], new: &[u8], shown: &str, verbose: bool) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DIFF_SLACK, Drift, MAX_DIFF_LINES, MAX_FILES, diff};
+
+    #[test]
+    fn a_long_diff_is_cut_and_says_how_much_is_left_out() {
+        let new: String = (0..100).map(|line| format!("line {line}\n")).collect();
+        let old = new.replace("line", "LINE");
+        let whole = crate::text::unified_diff(old.as_bytes(), new.as_bytes(), "x");
+        let total = whole.lines().count();
+        assert!(total > MAX_DIFF_LINES);
+        let cut = diff(old.as_bytes(), new.as_bytes(), "x", false);
+        assert_eq!(cut.lines().count(), MAX_DIFF_LINES + 1, "{cut}");
+        assert!(cut.ends_with(&format!(
+            "\n… {} more lines of diff (`--verbose` shows them)",
+            total - MAX_DIFF_LINES
+        )));
+        assert_eq!(
+            diff(old.as_bytes(), new.as_bytes(), "x", true),
+            whole.trim_end_matches('\n')
+        );
+        // Exactly as long as the cut: nothing is left out.
+        let short = "a\n".repeat(MAX_DIFF_LINES - 3);
+        let shorter = diff(b"", short.as_bytes(), "x", false);
+        assert_eq!(shorter.lines().count(), MAX_DIFF_LINES, "{shorter}");
+        assert!(!shorter.contains("more lines"), "{shorter}");
+    }
+
+    #[test]
+    fn a_file_read_only_in_part_says_so() {
+        let new = b"one\n";
+        let slack = usize::try_from(DIFF_SLACK).unwrap();
+        let note = "the file on disk is longer";
+        // All of it was read, as far as the expected size and the slack go.
+        let whole = [&new[..], &vec![b'x'; slack]].concat();
+        assert!(!diff(&whole, new, "x", false).contains(note));
+        // One byte more than the expected size, then the slack: the most ever read.
+        let part = [&new[..], &vec![b'x'; slack + 1]].concat();
+        assert!(diff(&part, new, "x", false).ends_with(&format!(
+            "\n… {note}: only its first {} bytes were read",
+            part.len()
+        )));
+    }
+
+    #[test]
+    fn drift_past_the_cap_is_counted_and_at_the_cap_is_not() {
+        let paths = |count: usize| (0..count).map(|at| format!("f{at:02}")).collect();
+        let counted = |drift: &Drift| {
+            drift
+                .diagnostics("generated")
+                .iter()
+                .filter(|diagnostic| diagnostic.message.contains(" more "))
+                .map(|diagnostic| diagnostic.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let at_cap = Drift {
+            missing: paths(MAX_FILES),
+            ..Drift::default()
+        };
+        assert_eq!(at_cap.diagnostics("generated").len(), MAX_FILES);
+        assert_eq!(counted(&at_cap), Vec::<String>::new());
+        let past = Drift {
+            missing: paths(MAX_FILES + 1),
+            ..Drift::default()
+        };
+        assert_eq!(past.diagnostics("generated").len(), MAX_FILES + 1);
+        assert_eq!(counted(&past), ["1 more missing files in `generated`"]);
+    }
+}
