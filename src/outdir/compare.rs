@@ -408,11 +408,16 @@ fn diff(old: &[u8], new: &[u8], shown: &str, verbose: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::{DIFF_SLACK, Drift, MAX_DIFF_LINES, MAX_FILES, diff};
 
     #[test]
     fn a_long_diff_is_cut_and_says_how_much_is_left_out() {
-        let new: String = (0..100).map(|line| format!("line {line}\n")).collect();
+        let new = (0..100).fold(String::new(), |mut text, line| {
+            let _ = writeln!(text, "line {line}");
+            text
+        });
         let old = new.replace("line", "LINE");
         let whole = crate::text::unified_diff(old.as_bytes(), new.as_bytes(), "x");
         let total = whole.lines().count();
