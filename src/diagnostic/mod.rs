@@ -172,6 +172,11 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Takes every diagnostic of `other`, after this one's.
+    pub(crate) fn append(&mut self, mut other: Sink) {
+        self.diagnostics.append(&mut other.diagnostics);
+    }
+
     /// The diagnostics in a stable order, each problem once: a failure in a shared library
     /// file reached from many entities is reported at its first, with a count of the rest.
     pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {

@@ -20,7 +20,9 @@ pub(crate) use self::schemas::FILES as SCHEMA_FILES;
 pub(crate) use self::schemas::Schemas;
 use crate::diagnostic::{Code, Diagnostic, Location, Sink, list, suggest};
 use crate::evaluate::{Evaluation, SettingsValue};
-use crate::model::{Entity, EntityId, Invalid, Kind, Record, Registry, Settings, references};
+use crate::model::{
+    Entity, EntityId, Invalid, Kind, Record, Reference, Registry, Settings, references,
+};
 use crate::source::locate::Tree;
 use crate::source::{FileId, Sources};
 
@@ -58,43 +60,17 @@ pub(crate) fn validate(
             (entity.id.clone(), failed)
         })
         .collect();
-    for (file, json) in evaluation.entities {
-        let value: Value = serde_json::from_str(&json).expect("evaluation writes valid JSON");
-        let id = file.id;
-        let what = format!("{} `{}`", id.kind, id.name);
-        let subject = Subject::new(file.file, Some(&id), &what, &value, sources);
-        let errors = check(&schemas, schemas.kind(id.kind), &subject, sink);
-        let mut valid = errors.is_empty();
-        if let Some(name) = value.get("name").and_then(Value::as_str)
-            && name != id.name
-        {
-            valid = false;
-            let kind = id.kind;
-            sink.push(
-                Diagnostic::error(
-                    Code::NameMismatch,
-                    format!("{kind} `{name}` is declared in a file named `{}`", id.name),
-                )
-                .primary(subject.value("/name"), format!("expected `{}`", id.name))
-                .help(format!(
-                    "the file stem is the {kind}'s name: rename the file to `{name}.jsonnet`, or \
-                     the {kind} to `{}`",
-                    id.name
-                )),
-            );
-        }
-        duplicates::check(id.kind, &subject, sink);
-        // A reference whose own value broke the schema is not read; every other one is, so
-        // that one pass reports everything.
-        let references = references(id.kind, &value)
-            .into_iter()
-            .filter(|reference| !errors.contains(&reference.pointer))
-            .collect();
-        let entity = valid.then(|| typed(id.kind, &value)).flatten();
-        match entity {
+    // Each entity on every core; what each found is taken in id order, as one pass would.
+    let checked = crate::parallel::map(&evaluation.entities, &|(file, json)| {
+        entity(&schemas, file.file, &file.id, json, sources)
+    });
+    for ((file, json), checked) in evaluation.entities.into_iter().zip(checked) {
+        sink.append(checked.diagnostics);
+        let references = checked.references;
+        match checked.entity {
             Some(entity) => {
                 entities.insert(
-                    id,
+                    file.id,
                     Record {
                         file: file.file,
                         json,
@@ -105,7 +81,7 @@ pub(crate) fn validate(
             }
             None => {
                 invalid.insert(
-                    id,
+                    file.id,
                     Invalid {
                         file: file.file,
                         json: Some(json),
@@ -120,6 +96,60 @@ pub(crate) fn validate(
         entities,
         invalid,
     })
+}
+
+/// What validating one entity found.
+struct Checked {
+    /// The entity, when it is valid.
+    entity: Option<Entity>,
+    references: Vec<Reference>,
+    diagnostics: Sink,
+}
+
+/// Validates the entity `id`, of value `json`, from `file`.
+fn entity(
+    schemas: &Schemas,
+    file: FileId,
+    id: &EntityId,
+    json: &str,
+    sources: &Sources,
+) -> Checked {
+    let mut sink = Sink::default();
+    let value: Value = serde_json::from_str(json).expect("evaluation writes valid JSON");
+    let what = format!("{} `{}`", id.kind, id.name);
+    let subject = Subject::new(file, Some(id), &what, &value, sources);
+    let errors = check(schemas, schemas.kind(id.kind), &subject, &mut sink);
+    let mut valid = errors.is_empty();
+    if let Some(name) = value.get("name").and_then(Value::as_str)
+        && name != id.name
+    {
+        valid = false;
+        let kind = id.kind;
+        sink.push(
+            Diagnostic::error(
+                Code::NameMismatch,
+                format!("{kind} `{name}` is declared in a file named `{}`", id.name),
+            )
+            .primary(subject.value("/name"), format!("expected `{}`", id.name))
+            .help(format!(
+                "the file stem is the {kind}'s name: rename the file to `{name}.jsonnet`, or \
+                 the {kind} to `{}`",
+                id.name
+            )),
+        );
+    }
+    duplicates::check(id.kind, &subject, &mut sink);
+    // A reference whose own value broke the schema is not read; every other one is, so that
+    // one pass reports everything.
+    let references = references(id.kind, &value)
+        .into_iter()
+        .filter(|reference| !errors.contains(&reference.pointer))
+        .collect();
+    Checked {
+        entity: valid.then(|| typed(id.kind, &value)).flatten(),
+        references,
+        diagnostics: sink,
+    }
 }
 
 fn typed(kind: Kind, value: &Value) -> Option<Entity> {
