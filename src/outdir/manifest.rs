@@ -157,8 +157,12 @@ mod tests {
                     "../.git/HEAD": {{"sha256": "{hash}", "size": 3}},
                     "/etc/passwd": {{"sha256": "{hash}", "size": 3}},
                     "old.json": ["team/x"],
-                    "bad-hash.json": {{"sha256": "ABC", "size": -1}}
-                }}}}"#
+                    "bad-hash.json": {{"sha256": "ABC", "size": -1}},
+                    "upper.json": {{"sha256": "{upper}", "size": 3}},
+                    "short.json": {{"sha256": "{short}", "size": 3}}
+                }}}}"#,
+                upper = hash.to_uppercase(),
+                short = &hash[1..],
             )
             .as_bytes(),
         );
@@ -173,6 +177,13 @@ mod tests {
         );
         assert_eq!(recorded.files["old.json"], [Record::default()]);
         assert_eq!(recorded.files["bad-hash.json"], [Record::default()]);
+        // A hash of the right length but not lowercase hex, or of hex one digit short: none.
+        let no_hash = Record {
+            sha256: None,
+            size: Some(3),
+        };
+        assert_eq!(recorded.files["upper.json"], [no_hash.clone()]);
+        assert_eq!(recorded.files["short.json"], [no_hash]);
     }
 
     #[test]
