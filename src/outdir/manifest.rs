@@ -178,12 +178,13 @@ mod tests {
         assert_eq!(recorded.files["old.json"], [Record::default()]);
         assert_eq!(recorded.files["bad-hash.json"], [Record::default()]);
         // A hash of the right length but not lowercase hex, or of hex one digit short: none.
-        let no_hash = Record {
-            sha256: None,
-            size: Some(3),
-        };
-        assert_eq!(recorded.files["upper.json"], [no_hash.clone()]);
-        assert_eq!(recorded.files["short.json"], [no_hash]);
+        for path in ["upper.json", "short.json"] {
+            let no_hash = Record {
+                sha256: None,
+                size: Some(3),
+            };
+            assert_eq!(recorded.files[path], [no_hash], "{path}");
+        }
     }
 
     #[test]
