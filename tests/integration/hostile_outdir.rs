@@ -1134,3 +1134,29 @@ fn a_git_tree_reads_links_as_the_working_tree_does() {
     assert_eq!(problems(base), on_disk, "{}", git.report());
     assert_eq!(problems(head), on_disk, "{}", git.report());
 }
+
+/// A directory nested past sixteen levels in the output directory is reported by `check` where
+/// the listing stops, and nothing below it is looked into, by `check` or by `build`.
+#[test]
+fn directories_nested_past_the_depth_limit_are_not_looked_into() {
+    let test = built();
+    let generated = test.path().join("generated");
+    let deepest = (0..20).fold(generated.clone(), |dir, _| dir.join("d"));
+    std::fs::create_dir_all(&deepest).unwrap();
+    std::fs::write(deepest.join("below.yaml"), "{}\n").unwrap();
+    let cut = format!("`generated{}`", "/d".repeat(16));
+    let check = bounded(test.path(), ["check", "--format", "concise"]);
+    assert_eq!(check.status, 1, "{}", check.report());
+    assert_eq!(count(&check.stdout, &cut), 1, "{}", check.report());
+    let build = bounded(test.path(), ["build"]);
+    assert_eq!(build.status, 0, "{}", build.report());
+    for output in [&check, &build] {
+        let report = output.report();
+        assert!(!report.contains("below.yaml"), "{report}");
+        assert!(
+            !report.contains(&format!("{}/d", &cut[..cut.len() - 1])),
+            "{report}"
+        );
+    }
+    assert!(deepest.join("below.yaml").is_file());
+}
