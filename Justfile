@@ -51,7 +51,7 @@ bench *SIZES:
 # mutation-test the modules that guard (cargo-mutants): a mutant that survives is a guard no test covers
 [group('dev')]
 mutants *ARGS:
-    cargo mutants --test-tool nextest -f src/scan/mod.rs -f src/evaluate/resolver.rs -f src/evaluate/imports.rs -f src/outdir/write.rs -f src/outdir/compare.rs -f src/outdir/index.rs -f src/outdir/manifest.rs -f src/store/publish.rs -f src/store/verify.rs -f src/store/fetch.rs {{ARGS}}
+    cargo mutants --test-tool nextest -f src/scan/mod.rs -f src/evaluate/resolver.rs -f src/evaluate/imports.rs -f src/outdir/mod.rs -f src/outdir/write.rs -f src/outdir/compare.rs -f src/outdir/index.rs -f src/outdir/manifest.rs -f src/store/publish.rs -f src/store/verify.rs -f src/store/fetch.rs {{ARGS}}
 
 # fuzz TARGET (jsonnet, data or publication) for SECONDS, on the stable toolchain
 [group('fuzz')]
