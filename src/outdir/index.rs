@@ -281,15 +281,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_file_is_known_only_by_the_same_stat_and_content() {
+    /// A directory with an empty cache in it, and a time a minute ago, in seconds.
+    fn fresh() -> (tempfile::TempDir, Cache, i64) {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::at(dir.path().join("cache"), 3);
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let old = i64::try_from(now).unwrap() - 60;
+        (dir, cache, i64::try_from(now).unwrap() - 60)
+    }
+
+    #[test]
+    fn a_file_is_known_only_by_the_same_stat_and_content() {
+        let (dir, cache, old) = fresh();
         let index = Index::load(Some(&cache), dir.path());
         assert!(index.is_empty());
         index.record("a.yaml", stamp(old), &digest(b"one"));
@@ -338,13 +343,7 @@ mod tests {
 
     #[test]
     fn a_rendering_is_vouched_for_only_by_each_of_its_files_with_the_same_stat_and_content() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::at(dir.path().join("cache"), 3);
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let old = i64::try_from(now).unwrap() - 60;
+        let (dir, cache, old) = fresh();
         let index = Index::load(Some(&cache), dir.path());
         for (path, content) in [("a", "one"), ("b/c", "two"), ("d", "three")] {
             index.record(path, stamp(old), &digest(content.as_bytes()));
