@@ -81,15 +81,23 @@ impl Bar {
             };
         };
         let bar = make();
+        let wait = DELAY.saturating_sub(started.elapsed());
+        if wait.is_zero() {
+            // A stage that begins once the run is a second old shows at once, however
+            // quickly it then ends.
+            show(&bar);
+            return Self {
+                bar: Some(bar),
+                done: None,
+            };
+        }
         let (sender, receiver) = mpsc::channel::<()>();
         let shown = bar.clone();
-        let wait = DELAY.saturating_sub(started.elapsed());
         let thread = std::thread::Builder::new()
             .name("progress".to_owned())
             .spawn(move || {
                 if receiver.recv_timeout(wait) == Err(RecvTimeoutError::Timeout) {
-                    shown.set_draw_target(ProgressDrawTarget::stderr());
-                    shown.enable_steady_tick(Duration::from_millis(100));
+                    show(&shown);
                 }
             });
         Self {
@@ -104,6 +112,13 @@ impl Bar {
             bar.inc(u64::try_from(count).unwrap_or(u64::MAX));
         }
     }
+}
+
+/// Draws `bar` on standard error now, and keeps it moving.
+fn show(bar: &ProgressBar) {
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.force_draw();
+    bar.enable_steady_tick(Duration::from_millis(100));
 }
 
 impl Drop for Bar {
