@@ -7,6 +7,7 @@ mod argocd;
 mod backstage;
 mod blob;
 mod codeowners;
+mod piece;
 mod prometheus;
 mod terraform;
 mod yaml;
@@ -16,14 +17,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use strum::IntoEnumIterator as _;
-
 use crate::graph::Graph;
 use crate::model::{EntityId, Kind};
 use crate::source::Sources;
 
 pub(crate) use self::blob::API_VERSION;
 pub(crate) use self::codeowners::{HEADER as CODEOWNERS_HEADER, owner};
+pub(crate) use self::piece::Keys;
+use self::piece::{Job, jobs, render};
 
 /// The record of what `build` wrote, so that it can remove exactly its own stale files.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -323,18 +324,6 @@ impl OutputSet {
     }
 }
 
-/// One independent piece of emission.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Job<'a> {
-    Blob,
-    Teams,
-    Project(&'a EntityId),
-    Cluster(&'a EntityId),
-    Alertmanager,
-    Backstage(Kind),
-    BackstageUsers,
-}
-
 /// The blob alone, `registry.json`, for `publish`.
 pub(crate) fn registry_blob(graph: &Graph) -> Vec<u8> {
     let mut part = OutputSet::default();
@@ -372,48 +361,6 @@ pub(crate) fn emit(graph: &Graph) -> OutputSet {
     });
     let Ok(()) = result;
     all.into_inner().expect("no emitter panics")
-}
-
-/// The independent pieces of emission of `graph`.
-fn jobs(graph: &Graph) -> Vec<Job<'_>> {
-    [
-        Job::Blob,
-        Job::Teams,
-        Job::Alertmanager,
-        Job::BackstageUsers,
-    ]
-    .into_iter()
-    .chain(Kind::iter().map(Job::Backstage))
-    .chain(graph.registry.projects().map(|(id, _)| Job::Project(id)))
-    .chain(graph.registry.clusters().map(|(id, _)| Job::Cluster(id)))
-    .collect()
-}
-
-/// Renders one piece of `graph`.
-fn render(graph: &Graph, job: &Job) -> OutputSet {
-    let mut part = OutputSet::default();
-    match job {
-        Job::Blob => blob::emit(graph, &mut part),
-        Job::Teams => {
-            terraform::teams(graph, &mut part);
-            terraform::teams_variables(&mut part);
-        }
-        Job::Project(id) => {
-            terraform::project(graph, id, &mut part);
-            terraform::project_variables(id, &mut part);
-        }
-        Job::Cluster(id) => {
-            argocd::emit(graph, id, &mut part);
-            prometheus::emit(graph, id, &mut part);
-        }
-        Job::Alertmanager => alertmanager::emit(graph, &mut part),
-        Job::Backstage(kind) => backstage::entities(graph, *kind, &mut part),
-        Job::BackstageUsers => {
-            backstage::members(graph, &mut part);
-            backstage::location(graph, &mut part);
-        }
-    }
-    part
 }
 
 /// Runs `work` on each of `jobs`, on every core, until one fails; the first error.
@@ -481,7 +428,8 @@ pub(crate) fn emit_each<E: Send>(
 /// Renders the outputs of `base` and `head` piece by piece, the pieces on every core, handing
 /// each piece of both sides to `consume` together (a piece only one side has comes with an
 /// empty set for the other) and then dropping it, so neither side's outputs are ever all in
-/// memory. The manifest, which only records the rest, is not rendered.
+/// memory. A piece whose key is the same on both sides renders the same files on both, and
+/// is rendered on neither. The manifest, which only records the rest, is not rendered.
 pub(crate) fn emit_pairs(
     base: &Graph,
     head: &Graph,
@@ -489,18 +437,23 @@ pub(crate) fn emit_pairs(
 ) {
     let base_jobs = jobs(base);
     let head_jobs = jobs(head);
+    let (base_keys, head_keys) = (Keys::new(base), Keys::new(head));
     let mut both: Vec<&Job> = base_jobs.iter().chain(&head_jobs).collect();
     both.sort();
     both.dedup();
     let result: Result<(), std::convert::Infallible> = on_every_core(&both, &|job| {
-        let side = |graph: &Graph, jobs: &[Job]| {
-            if jobs.contains(*job) {
+        let (in_base, in_head) = (base_jobs.contains(*job), head_jobs.contains(*job));
+        if in_base && in_head && base_keys.key(job) == head_keys.key(job) {
+            return Ok(());
+        }
+        let side = |graph: &Graph, present: bool| {
+            if present {
                 render(graph, job)
             } else {
                 OutputSet::default()
             }
         };
-        consume(side(base, &base_jobs), side(head, &head_jobs));
+        consume(side(base, in_base), side(head, in_head));
         Ok(())
     });
     let Ok(()) = result;

@@ -9,6 +9,9 @@ use crate::source::FileId;
 pub(crate) struct Record {
     pub(crate) file: FileId,
     pub(crate) json: String,
+    /// The SHA-256 of `json`: what the entity is, for telling whether a piece of emission
+    /// that reads it renders what it rendered before.
+    pub(crate) digest: [u8; 32],
     pub(crate) entity: Entity,
     pub(crate) references: Vec<Reference>,
 }
@@ -27,6 +30,8 @@ pub(crate) struct Invalid {
 #[derive(Debug)]
 pub(crate) struct Registry {
     pub(crate) settings: Settings,
+    /// The SHA-256 of the settings' value, as compact JSON.
+    pub(crate) settings_digest: [u8; 32],
     pub(crate) entities: BTreeMap<EntityId, Record>,
     /// Entities that exist but failed validation: references to them are not reported again.
     pub(crate) invalid: BTreeMap<EntityId, Invalid>,

@@ -62,9 +62,14 @@ pub(crate) fn validate(
         .collect();
     // Each entity on every core; what each found is taken in id order, as one pass would.
     let checked = crate::parallel::map(&evaluation.entities, &|(file, json)| {
-        entity(&schemas, file.file, &file.id, json, sources)
+        let checked = entity(&schemas, file.file, &file.id, json, sources);
+        let digest = checked
+            .entity
+            .is_some()
+            .then(|| crate::emit::digest(json.as_bytes()));
+        (checked, digest)
     });
-    for ((file, json), checked) in evaluation.entities.into_iter().zip(checked) {
+    for ((file, json), (checked, digest)) in evaluation.entities.into_iter().zip(checked) {
         sink.append(checked.diagnostics);
         let references = checked.references;
         match checked.entity {
@@ -74,6 +79,7 @@ pub(crate) fn validate(
                     Record {
                         file: file.file,
                         json,
+                        digest: digest.unwrap_or_default(),
                         entity,
                         references,
                     },
@@ -91,8 +97,18 @@ pub(crate) fn validate(
             }
         }
     }
+    let settings_digest = crate::emit::digest(
+        evaluation
+            .settings
+            .value
+            .as_ref()
+            .map(serde_json::Value::to_string)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     Some(Registry {
         settings: settings?,
+        settings_digest,
         entities,
         invalid,
     })
