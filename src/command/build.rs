@@ -5,8 +5,8 @@
 use crate::cli::BuildArgs;
 use crate::diagnostic::Severity;
 use crate::diagnostic::render::Format;
-use crate::emit::emit_each;
-use crate::outdir::{Codeowners, Writer};
+use crate::emit::{Pieces, emit_each};
+use crate::outdir::{Codeowners, Recall, Writer};
 use crate::output::Output;
 use crate::progress::Bar;
 use crate::workspace::Workspace;
@@ -46,7 +46,9 @@ pub(crate) fn run(workspace: &Workspace, args: &BuildArgs, out: &mut Output) -> 
     };
     let writer = Writer::new(&dir)?;
     let progress = Bar::counter("writing", "outputs");
-    emit_each(graph, &|part| {
+    let recall = Recall::recording();
+    let pieces = recall.as_ref().map(|recall| recall as &dyn Pieces);
+    emit_each(graph, pieces, &|part| {
         let files = part.files.len();
         writer.part(part)?;
         progress.add(files);

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use crate::cli::CheckArgs;
 use crate::compilation::{Clean, Compilation};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{OutputFile, emit_each};
+use crate::emit::{OutputFile, Pieces, emit_each};
 use crate::graph::Graph;
 use crate::model::Settings;
-use crate::outdir::{Codeowners, Comparison};
+use crate::outdir::{Codeowners, Comparison, Recall};
 use crate::output::Output;
 use crate::progress::Bar;
 use crate::source::{Sources, read_dir};
@@ -90,7 +90,9 @@ impl Outputs<'_> {
                         return Ok(None);
                     };
                     let progress = Bar::counter("comparing", "outputs");
-                    emit_each(graph, &|part| {
+                    let recall = Recall::comparing(&comparison);
+                    let pieces = recall.as_ref().map(|recall| recall as &dyn Pieces);
+                    emit_each(graph, pieces, &|part| {
                         let files = part.files.len();
                         comparison.part(part)?;
                         progress.add(files);

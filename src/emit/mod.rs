@@ -352,7 +352,7 @@ pub(crate) fn everything(graph: &Graph, sources: &Sources) -> OutputSet {
 /// Renders every output of `graph` into one set, for the site.
 pub(crate) fn emit(graph: &Graph) -> OutputSet {
     let all = std::sync::Mutex::new(OutputSet::default());
-    let result: Result<(), std::convert::Infallible> = emit_each(graph, &|part: OutputSet| {
+    let result: Result<(), std::convert::Infallible> = emit_each(graph, None, &|part| {
         all.lock()
             .expect("no emitter panics")
             .files
@@ -391,32 +391,77 @@ fn on_every_core<J: Sync, E: Send>(
     })
 }
 
+/// What was rendered before, for a run that need not render a piece again.
+pub(crate) trait Pieces: Sync {
+    /// The files of the piece named `name`, when it was rendered before with key `key` and
+    /// the output directory still holds exactly those files; each then counts as handed in.
+    fn take(&self, name: &str, key: &[u8; 32]) -> Option<Vec<Known>>;
+
+    /// Records that the piece named `name`, of key `key`, rendered `part`.
+    fn remember(&self, name: &str, key: &[u8; 32], part: &OutputSet);
+}
+
+/// What a piece rendered before tells of one of its files, without its bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Known {
+    pub(crate) path: String,
+    pub(crate) digest: [u8; 32],
+    pub(crate) size: usize,
+    pub(crate) entities: BTreeSet<EntityId>,
+}
+
+impl Known {
+    /// What `part` tells of each of its files.
+    pub(crate) fn of(part: &OutputSet) -> Vec<Self> {
+        part.files
+            .iter()
+            .map(|(path, file)| Self {
+                path: path.clone(),
+                digest: file.digest,
+                size: file.bytes.len(),
+                entities: file.entities.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Renders every output of `graph`, the independent pieces on every core, handing each piece
 /// to `consume` as soon as it is rendered and then dropping it, so a large registry's outputs
-/// are never all in memory at once. The manifest comes last, once every other file has been
-/// consumed; the first error stops the rest.
+/// are never all in memory at once. A piece that `pieces` holds with the same key and still
+/// finds in the output directory is not rendered. The manifest comes last, once every other
+/// file has been consumed; the first error stops the rest.
 pub(crate) fn emit_each<E: Send>(
     graph: &Graph,
+    pieces: Option<&dyn Pieces>,
     consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
     let listed = std::sync::Mutex::new(BTreeMap::new());
+    let list = |known: Vec<Known>| {
+        let known = known.into_iter().map(|file| {
+            let listed = Listed {
+                entities: file.entities,
+                sha256: hex(&file.digest),
+                size: file.size,
+            };
+            (file.path, listed)
+        });
+        listed.lock().expect("no emitter panics").extend(known);
+    };
+    let keys = pieces.map(|_| Keys::new(graph));
     on_every_core(&jobs(graph), &|job| {
+        let name = format!("{job:?}");
+        let key = keys.as_ref().map(|keys| keys.key(job));
+        if let (Some(pieces), Some(key)) = (pieces, &key)
+            && let Some(known) = pieces.take(&name, key)
+        {
+            list(known);
+            return Ok(());
+        }
         let part = render(graph, job);
-        let hashed: Vec<(String, Listed)> = part
-            .files
-            .iter()
-            .map(|(path, file)| {
-                (
-                    path.clone(),
-                    Listed {
-                        entities: file.entities.clone(),
-                        sha256: hex(&file.digest),
-                        size: file.bytes.len(),
-                    },
-                )
-            })
-            .collect();
-        listed.lock().expect("no emitter panics").extend(hashed);
+        if let (Some(pieces), Some(key)) = (pieces, &key) {
+            pieces.remember(&name, key, &part);
+        }
+        list(Known::of(&part));
         consume(part)
     })?;
     let listed = listed.into_inner().expect("no emitter panics");

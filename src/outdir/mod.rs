@@ -10,6 +10,7 @@ mod codeowners;
 mod compare;
 mod index;
 mod manifest;
+mod pieces;
 mod write;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use rustix::io::Errno;
 
 pub(crate) use codeowners::Codeowners;
 pub(crate) use compare::Comparison;
+pub(crate) use pieces::Recall;
 pub(crate) use write::Writer;
 
 use crate::diagnostic::{Code, Diagnostic, Location};

@@ -440,3 +440,101 @@ fn a_clean_registry_unchanged_is_checked_without_compiling_and_any_change_compil
     std::fs::write(test.path().join("generated/extra.yaml"), "kind: Extra\n").unwrap();
     assert_eq!(same_as_without(&["check"], 1), "");
 }
+
+/// Each piece's record in the cache, by name, with the inode it has: a record written again is
+/// a new file.
+fn pieces(test: &Test) -> std::collections::BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::read_dir(test.path().join(".registry-cache"))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("piece-"))
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, entry.metadata().unwrap().ino())
+        })
+        .collect()
+}
+
+/// The cache file of the piece named `name`, as `registry` names it.
+fn piece(name: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hex = digest.iter().fold(String::new(), |mut hex, byte| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    });
+    format!("piece-{}", &hex[..12])
+}
+
+#[test]
+fn an_edit_renders_only_the_pieces_it_reaches_and_drift_elsewhere_is_still_found() {
+    let (test, home) = example();
+    let home = home.path();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(output.status, 0, "{}", output.report());
+    let before = pieces(&test);
+    assert!(before.len() > 10, "{before:?}");
+    assert!(before.contains_key(&piece("Teams")), "{before:?}");
+
+    // One service's description: its pieces are rendered again, the others taken as they were.
+    // It deploys to one cluster.
+    edit(
+        &test,
+        "services/fraud-graph.jsonnet",
+        "a research prototype",
+        "a prototype",
+    );
+    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+    assert_eq!(expected.status, 1, "{}", expected.report());
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(
+        (output.status, &output.stdout),
+        (1, &expected.stdout),
+        "{}",
+        output.report()
+    );
+    let after = pieces(&test);
+    let rendered: Vec<&String> = after
+        .iter()
+        .filter(|(name, inode)| before.get(*name) != Some(inode))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(!rendered.is_empty(), "no piece was rendered again");
+    // Of the 19 pieces, the nine that read every entity are rendered again, with the project,
+    // the cluster and the Argo CD that the service reaches; the rest are not.
+    assert!(
+        rendered.len() + 5 <= after.len(),
+        "{} of {} pieces were rendered again",
+        rendered.len(),
+        after.len()
+    );
+    assert!(!rendered.contains(&&piece("Teams")), "{rendered:?}");
+
+    // A file of a piece the edit does not reach, changed by hand: that piece is rendered again
+    // and the change is found, as without the cache.
+    let teams = test
+        .path()
+        .join("generated/terraform/teams.auto.tfvars.json");
+    let content = std::fs::read_to_string(&teams).unwrap();
+    std::fs::write(&teams, content.replacen("\"teams\"", "\"Teams\"", 1)).unwrap();
+    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+    let output = cached(&test, home, &["check"]);
+    assert_eq!(
+        (output.status, &output.stdout),
+        (1, &expected.stdout),
+        "{}",
+        output.report()
+    );
+    assert!(
+        output.stdout.contains("teams.auto.tfvars.json"),
+        "{}",
+        output.report()
+    );
+    assert_ne!(
+        pieces(&test).get(&piece("Teams")),
+        after.get(&piece("Teams"))
+    );
+}
