@@ -15,7 +15,12 @@ pub(crate) fn short(hex: &str) -> &str {
 }
 
 /// The unified diff of `old` and `new` (as text, invalid UTF-8 replaced), with three lines of
-/// context and `a/path`, `b/path` headers; empty when they are equal.
+/// context and `a/path`, `b/path` headers; empty when they are equal. The lines the two have
+/// in common at the start and at the end, past a margin of sixteen lines, are left out before
+/// diffing and the hunks numbered as in the whole, so a large file with a change of a few
+/// lines is not tokenized whole. Where a change could be placed anywhere along a run of
+/// repeated lines longer than the margin, it may be placed otherwise than in a diff of the
+/// whole; it is as true a diff.
 pub(crate) fn unified_diff(old: &[u8], new: &[u8], path: &str) -> String {
     // Checked whole first: much faster than the lossy reading, when there is nothing to replace.
     let text = |bytes| match std::str::from_utf8(bytes) {
@@ -23,11 +28,146 @@ pub(crate) fn unified_diff(old: &[u8], new: &[u8], path: &str) -> String {
         Err(_) => String::from_utf8_lossy(bytes),
     };
     let (old, new) = (text(old), text(new));
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+    let (old, new) = (old.as_ref(), new.as_ref());
+    let Some(cut) = Trim::of(old.as_bytes(), new.as_bytes()) else {
+        return whole_diff(old, new, path);
+    };
+    let diff = whole_diff(
+        &old[cut.start..cut.old_end],
+        &new[cut.start..cut.new_end],
+        path,
+    );
+    if cut.lines == 0 {
+        return diff;
+    }
+    let mut shifted = String::with_capacity(diff.len() + 64);
+    for line in diff.split_inclusive('\n') {
+        match line
+            .strip_prefix("@@ -")
+            .and_then(|rest| shift(rest, cut.lines))
+        {
+            Some(header) => {
+                shifted.push_str("@@ -");
+                shifted.push_str(&header);
+            }
+            None => shifted.push_str(line),
+        }
+    }
+    shifted
+}
+
+fn whole_diff(old: &str, new: &str, path: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()
+}
+
+/// What of two texts is diffed: from `start` in both (after `lines` lines they share) to
+/// `old_end` in the old and `new_end` in the new (before lines they share to the end), each
+/// cut after a newline [`Trim::MARGIN`] lines away from the first and last difference.
+struct Trim {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+    lines: usize,
+}
+
+impl Trim {
+    /// How many shared lines are kept on each side of the differences.
+    const MARGIN: usize = 16;
+
+    /// `None` when nothing is worth leaving out, or when what would be left out at the start
+    /// holds a carriage return that ends a line of its own.
+    fn of(old: &[u8], new: &[u8]) -> Option<Self> {
+        let shortest = old.len().min(new.len());
+        let prefix = common_prefix(old, new);
+        // Back to the start of the line the first difference is in, then the context before.
+        let line_start = |at: usize| memchr::memrchr(b'\n', &old[..at]);
+        let mut start = line_start(prefix).map_or(0, |at| at + 1);
+        for _ in 0..Self::MARGIN {
+            start = match start.checked_sub(1) {
+                Some(before) => line_start(before).map_or(0, |at| at + 1),
+                None => 0,
+            };
+        }
+        // Within what the two share past the prefix, from the first line that starts there,
+        // then the context after.
+        let suffix = common_suffix(old, new, shortest - prefix);
+        let shared = old.len() - suffix;
+        let next_line = |at: usize| memchr::memchr(b'\n', &old[at..]).map(|found| at + found + 1);
+        let mut end = next_line(shared);
+        for _ in 0..Self::MARGIN {
+            end = end.and_then(next_line);
+        }
+        let end = end.unwrap_or(old.len());
+        let tail = old.len() - end;
+        // A carriage return before anything but a newline ends a line of its own: the lines
+        // left out at the start would not be counted by their newlines.
+        let lone_return = old[..start]
+            .windows(2)
+            .any(|pair| pair[0] == b'\r' && pair[1] != b'\n');
+        if (start == 0 && tail == 0) || lone_return {
+            return None;
+        }
+        Some(Self {
+            start,
+            old_end: end,
+            new_end: new.len() - tail,
+            lines: memchr::memchr_iter(b'\n', &old[..start]).count(),
+        })
+    }
+}
+
+/// How many bytes `a` and `b` share at the start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 4096;
+    let shortest = a.len().min(b.len());
+    let mut at = 0;
+    while at + CHUNK <= shortest && a[at..at + CHUNK] == b[at..at + CHUNK] {
+        at += CHUNK;
+    }
+    at + a[at..shortest]
+        .iter()
+        .zip(&b[at..shortest])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` share at the end, up to `max`.
+fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
+    const CHUNK: usize = 4096;
+    let (mut a, mut b) = (&a[a.len() - max..], &b[b.len() - max..]);
+    let mut shared = 0;
+    while a.len() >= CHUNK && a[a.len() - CHUNK..] == b[b.len() - CHUNK..] {
+        (a, b) = (&a[..a.len() - CHUNK], &b[..b.len() - CHUNK]);
+        shared += CHUNK;
+    }
+    shared
+        + a.iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
+}
+
+/// The rest of a hunk header, `A[,B] +C[,D] @@…`, with `lines` added to both starts.
+fn shift(rest: &str, lines: usize) -> Option<String> {
+    let (old, rest) = rest.split_once(" +")?;
+    let (new, rest) = rest.split_once(" @@")?;
+    let moved = |range: &str| -> Option<String> {
+        let (start, length) = match range.split_once(',') {
+            Some((start, length)) => (start, Some(length)),
+            None => (range, None),
+        };
+        let start = start.parse::<usize>().ok()? + lines;
+        Some(match length {
+            Some(length) => format!("{start},{length}"),
+            None => start.to_string(),
+        })
+    };
+    Some(format!("{} +{} @@{rest}", moved(old)?, moved(new)?))
 }
 
 /// `value` made safe to show on one line: control characters (newlines, escapes, NUL, the
@@ -287,9 +427,120 @@ pub(crate) fn json_shown(value: &serde_json::Value, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        Cut, bounded, cut_lines, inert, inert_json, json_shown, short, shown, shown_lines,
-        unified_diff,
+        Cut, Trim, bounded, cut_lines, inert, inert_json, json_shown, short, shown, shown_lines,
+        unified_diff, whole_diff,
     };
+
+    /// `old` with the unified diff `diff` applied; `None` where a context or removed line is
+    /// not what `old` holds there. Lines are as `similar` takes them, for texts in which every
+    /// carriage return comes before a newline.
+    fn patched(old: &str, diff: &str) -> Option<String> {
+        let old: Vec<&str> = old.split_inclusive('\n').collect();
+        let mut lines = diff.split_inclusive('\n').skip(2).peekable();
+        let (mut new, mut at) = (String::new(), 0);
+        while let Some(header) = lines.next() {
+            let start: usize = header
+                .strip_prefix("@@ -")?
+                .split([',', ' '])
+                .next()?
+                .parse()
+                .ok()?;
+            let start = start.saturating_sub(1).max(at);
+            new.extend(old.get(at..start)?.iter().copied());
+            at = start;
+            while let Some(line) = lines.next_if(|line| !line.starts_with("@@")) {
+                let (tag, text) = line.split_at(1);
+                let bare = lines.next_if(|next| next.starts_with('\\'));
+                let text = if bare.is_some() {
+                    text.strip_suffix('\n')?
+                } else {
+                    text
+                };
+                match tag {
+                    "+" => new.push_str(text),
+                    " " | "-" if old.get(at) == Some(&text) => {
+                        if tag == " " {
+                            new.push_str(text);
+                        }
+                        at += 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        new.extend(old.get(at..)?.iter().copied());
+        Some(new)
+    }
+
+    /// The diff with the shared lines left out is a true diff (applied to the old text, it
+    /// makes the new one) and, but for a change placed otherwise along repeated lines, the diff
+    /// of the whole, on thousands of pairs of texts (some lines ending in `\r\n`, some texts
+    /// without a newline at the end), each changed in a few places; and on a long text with
+    /// one line changed, where most of it is left out.
+    #[test]
+    fn leaving_out_shared_lines_keeps_the_diff_true() {
+        const LINES: &[&str] = &["a\n", "b\n", "c\n", "\n", "a\r\n", "é\n", "{\n", "x"];
+        // A line of its own, ended by a carriage return alone: never left out at the start.
+        let lone = "a\rb\n".repeat(40) + "c\n";
+        assert!(Trim::of(lone.as_bytes(), lone.replace("c\n", "d\n").as_bytes()).is_none());
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % below as u64).unwrap()
+        };
+        let (mut trimmed, mut same) = (0, 0);
+        for _ in 0..5_000 {
+            let count = next(120);
+            // Only the last line may be without a newline.
+            let mut old: Vec<&str> = (0..count).map(|_| LINES[next(LINES.len() - 1)]).collect();
+            old.push(LINES[next(LINES.len())]);
+            let mut new = old.clone();
+            let around = next(new.len() + 1);
+            for _ in 0..=next(3) {
+                let at = (around + next(8)).min(new.len());
+                match next(3) {
+                    0 if at < new.len() => new[at] = LINES[next(LINES.len())],
+                    1 if at < new.len() => {
+                        new.remove(at);
+                    }
+                    _ => new.insert(at, LINES[next(LINES.len())]),
+                }
+            }
+            if next(2) == 0 {
+                std::mem::swap(&mut old, &mut new);
+            }
+            let (old, new) = (old.concat(), new.concat());
+            let diff = unified_diff(old.as_bytes(), new.as_bytes(), "f");
+            assert_eq!(
+                patched(&old, &diff).as_deref(),
+                Some(new.as_str()),
+                "{old:?} {new:?}\n{diff}"
+            );
+            if Trim::of(old.as_bytes(), new.as_bytes()).is_some() {
+                trimmed += 1;
+                same += usize::from(diff == whole_diff(&old, &new, "f"));
+            }
+        }
+        assert!(trimmed > 1_000, "{trimmed}");
+        assert!(same * 100 > trimmed * 95, "{same} of {trimmed}");
+        let old = (0..5_000).fold(String::new(), |mut old, line| {
+            use std::fmt::Write as _;
+            let _ = writeln!(old, "line {line}");
+            old
+        });
+        let new = old.replacen("line 2500\n", "line 2500 changed\n", 1);
+        let trim = Trim::of(old.as_bytes(), new.as_bytes()).unwrap();
+        assert!(
+            trim.old_end - trim.start < 500,
+            "{}",
+            trim.old_end - trim.start
+        );
+        let diff = unified_diff(old.as_bytes(), new.as_bytes(), "f");
+        assert_eq!(diff, whole_diff(&old, &new, "f"));
+        assert!(diff.contains("@@ -2498,7 +2498,7 @@"), "{diff}");
+    }
 
     #[test]
     fn values_are_escaped_and_bounded() {

@@ -33,12 +33,18 @@ struct Record {
 }
 
 /// The values and syntax trees of the last run, and what this run adds to them.
+/// Where each import resolves, by the importing file's directory and the path imported.
+type Answers = HashMap<String, HashMap<String, Option<FileId>>>;
+
 pub(super) struct Memory<'a> {
     cache: Option<&'a Cache>,
     context: String,
     records: HashMap<String, Record>,
     walks: HashMap<Hash, Walk>,
     hashes: HashMap<FileId, Hash>,
+    /// Where each import, from a directory, resolves now, with the library paths it was
+    /// resolved with: files of one directory import the same libraries.
+    answers: (Vec<String>, Answers),
     /// Whether anything differs from what was read.
     changed: bool,
 }
@@ -53,6 +59,7 @@ impl<'a> Memory<'a> {
             records: HashMap::new(),
             walks: HashMap::new(),
             hashes: HashMap::new(),
+            answers: (Vec::new(), HashMap::new()),
             changed: false,
         };
         if let Some(payload) = cache.and_then(|cache| cache.read(FILE)) {
@@ -93,13 +100,28 @@ impl<'a> Memory<'a> {
             .iter()
             .map(|(path, hash)| Some((sources.get(path)?, *hash)))
             .collect::<Option<_>>()?;
+        if self.answers.0 != library_paths {
+            self.answers = (library_paths.to_vec(), HashMap::new());
+        }
         let mut resolutions = Vec::with_capacity(record.imports.len());
         for (from, wanted, resolved) in &record.imports {
             let importer = sources.get(from)?;
             let directory = from.rsplit_once('/').map_or("", |(directory, _)| directory);
-            let found = match answer(sources, library_paths, directory, wanted) {
-                Answer::Found(found, _) => Some(found),
-                Answer::Escape | Answer::NotFound => None,
+            let known = self
+                .answers
+                .1
+                .get(directory)
+                .and_then(|known| known.get(wanted));
+            let found = if let Some(found) = known {
+                *found
+            } else {
+                let found = match answer(sources, library_paths, directory, wanted) {
+                    Answer::Found(found, _) => Some(found),
+                    Answer::Escape | Answer::NotFound => None,
+                };
+                let known = self.answers.1.entry(directory.to_owned()).or_default();
+                known.insert(wanted.clone(), found);
+                found
             };
             if found.map(|found| &sources.file(found).path) != resolved.as_ref() {
                 return None;
