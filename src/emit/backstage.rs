@@ -204,10 +204,13 @@ fn valid_key(key: &str) -> bool {
 
 /// The registry's own annotations of an entity that Backstage can hold.
 fn passed_on(json: &str) -> BTreeMap<String, String> {
-    let Ok(Value::Object(mut value)) = serde_json::from_str::<Value>(json) else {
-        return BTreeMap::new();
-    };
-    let Some(Value::Object(annotations)) = value.remove("annotations") else {
+    /// The entity's annotations alone: the rest of its value is skipped, never built.
+    #[derive(serde::Deserialize)]
+    struct Annotated {
+        #[serde(default)]
+        annotations: BTreeMap<String, Value>,
+    }
+    let Ok(Annotated { annotations }) = serde_json::from_str(json) else {
         return BTreeMap::new();
     };
     annotations
