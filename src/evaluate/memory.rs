@@ -16,8 +16,24 @@ use crate::cache::Cache;
 use crate::codec::{Decoder, Encoder, malformed};
 use crate::source::{FileId, Sources};
 
-/// The cache file evaluation keeps.
+/// The cache file of the syntax trees; the values are in [`SHARDS`] files beside it, named
+/// after it, each file's by a hash of its path, so that an edit rewrites one of them.
 const FILE: &str = "evaluation";
+
+const SHARDS: usize = 16;
+
+/// The shard that keeps the value of the file at `path`: FNV-1a, the same on every machine.
+fn shard(path: &str) -> usize {
+    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    usize::try_from(hash % SHARDS as u64).unwrap_or(0)
+}
+
+/// The cache file of shard `index`.
+fn shard_file(index: usize) -> String {
+    format!("{FILE}-{index:x}")
+}
 
 type Hash = [u8; 32];
 
@@ -45,8 +61,10 @@ pub(super) struct Memory<'a> {
     /// Where each import, from a directory, resolves now, with the library paths it was
     /// resolved with: files of one directory import the same libraries.
     answers: (Vec<String>, Answers),
-    /// Whether anything differs from what was read.
-    changed: bool,
+    /// Whether anything of each shard differs from what was read.
+    dirty: [bool; SHARDS],
+    /// Whether the syntax trees differ from what was read.
+    trees_dirty: bool,
 }
 
 impl<'a> Memory<'a> {
@@ -60,15 +78,35 @@ impl<'a> Memory<'a> {
             walks: HashMap::new(),
             hashes: HashMap::new(),
             answers: (Vec::new(), HashMap::new()),
-            changed: false,
+            dirty: [false; SHARDS],
+            trees_dirty: false,
         };
-        if let Some(payload) = cache.and_then(|cache| cache.read(FILE)) {
-            // A file from another build or budget is not an error: it is simply replaced.
-            if let Ok(Some((records, walks))) = decode(&payload, &memory.context) {
-                memory.records = records;
-                memory.walks = walks;
-            } else {
-                memory.changed = true;
+        let Some(cache) = cache else {
+            return memory;
+        };
+        // The trees' file last, after every shard: each read on every core.
+        let files: Vec<String> = (0..SHARDS)
+            .map(shard_file)
+            .chain([FILE.to_owned()])
+            .collect();
+        let payloads = crate::parallel::map(&files, &|name| cache.read(name));
+        for (index, payload) in payloads.into_iter().enumerate() {
+            let Some(payload) = payload else {
+                continue;
+            };
+            if index == SHARDS {
+                // A file from another build or budget is not an error: it is simply replaced.
+                match decode_walks(&payload, &memory.context) {
+                    Ok(Some(walks)) => memory.walks = walks,
+                    _ => memory.trees_dirty = true,
+                }
+                continue;
+            }
+            match decode_records(&payload, &memory.context) {
+                Ok(Some(records)) if records.keys().all(|path| shard(path) == index) => {
+                    memory.records.extend(records);
+                }
+                _ => memory.dirty[index] = true,
             }
         }
         memory
@@ -193,7 +231,7 @@ impl<'a> Memory<'a> {
                 value: value.map(str::to_owned),
             },
         );
-        self.changed = true;
+        self.dirty[shard(&sources.file(file).path)] = true;
     }
 
     /// The syntax tree of `file`, read within the limits by an earlier run.
@@ -217,7 +255,7 @@ impl<'a> Memory<'a> {
         let hash = self.hash(sources, file);
         if let std::collections::hash_map::Entry::Vacant(entry) = self.walks.entry(hash) {
             entry.insert(walk.clone());
-            self.changed = true;
+            self.trees_dirty = true;
         }
     }
 
@@ -237,23 +275,35 @@ impl<'a> Memory<'a> {
             .iter()
             .map(|(entity, json)| (sources.file(entity.file).path.as_str(), json.as_str()))
             .collect();
-        // A record whose value is neither kept nor given is of a file that failed since.
-        self.records
-            .retain(|path, record| record.value.is_some() || values.contains_key(path.as_str()));
+        // A record whose value is neither kept nor given is of a file that failed since, and
+        // one of a file that is gone is forgotten.
         let paths: HashSet<&str> = current
             .iter()
             .map(|&file| sources.file(file).path.as_str())
             .collect();
-        let before = self.records.len();
-        self.records.retain(|path, _| paths.contains(path.as_str()));
+        let dirty = &mut self.dirty;
+        self.records.retain(|path, record| {
+            let kept = (record.value.is_some() || values.contains_key(path.as_str()))
+                && paths.contains(path.as_str());
+            if !kept {
+                dirty[shard(path)] = true;
+            }
+            kept
+        });
         let hashes: HashSet<Hash> = self.hashes.values().copied().collect();
         let walks = self.walks.len();
         self.walks.retain(|hash, _| hashes.contains(hash));
-        if self.changed || self.records.len() != before || self.walks.len() != walks {
-            cache.write(
-                FILE,
-                &encode(&self.context, &self.records, &self.walks, &values),
-            );
+        if self.trees_dirty || self.walks.len() != walks {
+            cache.write(FILE, &encode_walks(&self.context, &self.walks));
+        }
+        for (index, dirty) in self.dirty.iter().enumerate() {
+            if *dirty {
+                let records = self.records.iter().filter(|(path, _)| shard(path) == index);
+                cache.write(
+                    &shard_file(index),
+                    &encode_records(&self.context, records, &values),
+                );
+            }
         }
     }
 }
@@ -270,20 +320,19 @@ pub(super) fn context(limits: Option<super::Limits>) -> String {
     format!("{}; {budget}", crate::cache::build())
 }
 
-/// The payload of the cache file; `values` are the values of records that handed theirs out.
-fn encode(
+/// The payload of a shard's file: `records`, whose values are `values` for those that handed
+/// theirs out.
+fn encode_records<'r>(
     context: &str,
-    records: &HashMap<String, Record>,
-    walks: &HashMap<Hash, Walk>,
+    records: impl Iterator<Item = (&'r String, &'r Record)>,
     values: &HashMap<&str, &str>,
 ) -> Vec<u8> {
     let mut out = Encoder::default();
     out.str(context);
-    let mut paths: Vec<&String> = records.keys().collect();
-    paths.sort();
-    out.len(paths.len());
-    for path in paths {
-        let record = &records[path];
+    let mut records: Vec<(&String, &Record)> = records.collect();
+    records.sort_by_key(|(path, _)| *path);
+    out.len(records.len());
+    for (path, record) in records {
         out.str(path);
         out.len(record.library_paths.len());
         for library_path in &record.library_paths {
@@ -307,6 +356,13 @@ fn encode(
             .or_else(|| values.get(path.as_str()).copied());
         out.str(value.unwrap_or_default());
     }
+    out.bytes
+}
+
+/// The payload of the trees' file.
+fn encode_walks(context: &str, walks: &HashMap<Hash, Walk>) -> Vec<u8> {
+    let mut out = Encoder::default();
+    out.str(context);
     let mut hashes: Vec<&Hash> = walks.keys().collect();
     hashes.sort();
     out.len(hashes.len());
@@ -317,17 +373,16 @@ fn encode(
     out.bytes
 }
 
-type Decoded = (HashMap<String, Record>, HashMap<Hash, Walk>);
+fn hash(input: &mut Decoder<'_>) -> io::Result<Hash> {
+    input.bytes()?.try_into().map_err(|_| malformed())
+}
 
-/// The records and walks of `payload`; `None` when it was written for another context.
-fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
+/// The records of a shard's `payload`; `None` when it was written for another context.
+fn decode_records(payload: &[u8], context: &str) -> io::Result<Option<HashMap<String, Record>>> {
     let mut input = Decoder::new(payload);
     if input.str()? != context {
         return Ok(None);
     }
-    let hash = |input: &mut Decoder<'_>| -> io::Result<Hash> {
-        input.bytes()?.try_into().map_err(|_| malformed())
-    };
     let count = input.count(8)?;
     let mut records = HashMap::with_capacity(count);
     for _ in 0..count {
@@ -361,6 +416,16 @@ fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
             },
         );
     }
+    input.end()?;
+    Ok(Some(records))
+}
+
+/// The syntax trees of `payload`; `None` when it was written for another context.
+fn decode_walks(payload: &[u8], context: &str) -> io::Result<Option<HashMap<Hash, Walk>>> {
+    let mut input = Decoder::new(payload);
+    if input.str()? != context {
+        return Ok(None);
+    }
     let count = input.count(48)?;
     let mut walks = HashMap::with_capacity(count);
     for _ in 0..count {
@@ -376,5 +441,5 @@ fn decode(payload: &[u8], context: &str) -> io::Result<Option<Decoded>> {
         );
     }
     input.end()?;
-    Ok(Some((records, walks)))
+    Ok(Some(walks))
 }

@@ -584,6 +584,59 @@ mod tests {
         (values, evaluation.evaluated)
     }
 
+    /// Values are kept in shards, by path: an edit of one entity file rewrites its shard
+    /// alone, and the others are read back as they were.
+    #[test]
+    fn an_edit_rewrites_one_shard_of_values() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"), 7);
+        let mut files: Vec<(String, String)> = vec![(
+            "registry.jsonnet".to_owned(),
+            "{ org: 'acme', repo: 'https://x' }".to_owned(),
+        )];
+        for index in 0..64 {
+            files.push((
+                format!("services/s{index}.jsonnet"),
+                format!("{{ n: {index} }}"),
+            ));
+        }
+        let run = |files: &[(String, String)]| {
+            let listed: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(path, text)| (path.as_str(), text.as_str()))
+                .collect();
+            values(&sources(&listed), Some(&cache)).1
+        };
+        let shards = || -> Vec<(String, u64)> {
+            let mut found: Vec<(String, u64)> = std::fs::read_dir(dir.path().join("cache"))
+                .unwrap()
+                .map(Result::unwrap)
+                .filter(|entry| {
+                    entry
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("evaluation-")
+                })
+                .map(|entry| {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    (name, entry.metadata().unwrap().ino())
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        assert_eq!(run(&files), 64);
+        let before = shards();
+        assert_eq!(before.len(), 16, "{before:?}");
+        files[10].1 = "{ n: 'edited' }".to_owned();
+        assert_eq!(run(&files), 1);
+        let after = shards();
+        let rewritten = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+        assert_eq!(rewritten, 1, "{before:?} {after:?}");
+        assert_eq!(run(&files), 0);
+    }
+
     /// A value comes from the cache only while everything it was computed from is the same:
     /// each run gives what a run without a cache gives, evaluating only what changed.
     #[test]
