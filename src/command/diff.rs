@@ -18,8 +18,10 @@ use crate::{Error, ExitStatus, Result};
 
 pub(crate) fn run(workspace: &Workspace, args: &DiffArgs, out: &mut Output) -> Result<ExitStatus> {
     let revision = Revision::open(workspace.root(), &args.base)?;
-    let base = Compilation::new(Arc::new(revision.sources()?))?;
+    let base_sources = Arc::new(revision.sources()?);
     let head = super::compile_dir(workspace)?;
+    // What the working tree has as the base had it is validated once.
+    let base = Compilation::beside(base_sources, Some(&head))?;
     let sides = [
         (format!("the base, `{}`,", args.base), &base),
         ("the working tree".to_owned(), &head),

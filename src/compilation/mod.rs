@@ -15,7 +15,7 @@ use crate::Result;
 use crate::diagnostic::{Code, Diagnostic, Severity, Sink};
 use crate::evaluate::{Evaluation, evaluate};
 use crate::graph::{Graph, link};
-use crate::model::{Kind, Settings};
+use crate::model::{Kind, Registry, Settings};
 use crate::source::Sources;
 use crate::validate::{Schemas, validate};
 
@@ -38,9 +38,16 @@ pub(crate) struct Compilation {
 impl Compilation {
     /// Runs every stage over `sources`.
     pub(crate) fn new(sources: Arc<Sources>) -> Result<Self> {
+        Self::beside(sources, None)
+    }
+
+    /// Runs every stage over `sources`, taking from `known` (another compilation of this run)
+    /// each entity it validated, with the very same value, without a word to say.
+    pub(crate) fn beside(sources: Arc<Sources>, known: Option<&Self>) -> Result<Self> {
         let mut sink = Sink::default();
         let evaluation = evaluate(&sources, &mut sink)?;
-        Ok(Self::after(sources, evaluation, sink))
+        let known = known.and_then(|known| Some(&known.graph.as_ref()?.registry));
+        Ok(Self::after(sources, evaluation, known, sink))
     }
 
     /// Runs every stage after evaluation over `sources` whose files hold JSON, taken as the
@@ -48,10 +55,15 @@ impl Compilation {
     pub(crate) fn of_data(sources: Arc<Sources>) -> Option<Self> {
         let mut sink = Sink::default();
         let evaluation = crate::evaluate::data(&sources, &mut sink)?;
-        Some(Self::after(sources, evaluation, sink))
+        Some(Self::after(sources, evaluation, None, sink))
     }
 
-    fn after(sources: Arc<Sources>, evaluation: Evaluation, mut sink: Sink) -> Self {
+    fn after(
+        sources: Arc<Sources>,
+        evaluation: Evaluation,
+        known: Option<&Registry>,
+        mut sink: Sink,
+    ) -> Self {
         let settings_json = evaluation
             .settings
             .value
@@ -59,7 +71,7 @@ impl Compilation {
             .map(serde_json::Value::to_string)
             .unwrap_or_default();
         let inputs = inputs(&sources, &evaluation, &settings_json);
-        let registry = validate(evaluation, &sources, &mut sink);
+        let registry = validate(evaluation, &sources, known, &mut sink);
         let credential = registry
             .as_ref()
             .map_or(Some(Code::Credential.default_severity()), |registry| {
@@ -156,4 +168,99 @@ pub(crate) fn settings(sources: &Arc<Sources>) -> Result<Option<Settings>> {
         sources,
         &mut sink,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::Compilation;
+    use crate::source::{Content, SourceFile, Sources, read_dir};
+
+    /// The example registry with `edits` made: (path, old text, new text).
+    fn edited(sources: &Sources, edits: &[(&str, &str, &str)]) -> Sources {
+        let files = sources
+            .iter()
+            .map(|(_, file)| {
+                let mut content = file.content.clone();
+                for (path, old, new) in edits {
+                    if file.path == *path
+                        && let Content::Text(text) = &file.content
+                    {
+                        assert!(text.contains(old), "{old} is not in {path}");
+                        content = Content::Text(Arc::from(text.replacen(old, new, 1)));
+                    }
+                }
+                SourceFile {
+                    path: file.path.clone(),
+                    content,
+                }
+            })
+            .collect();
+        Sources::new("registry".to_owned(), files)
+    }
+
+    /// A second database of the same name.
+    const DUPLICATE: (&str, &str, &str) = (
+        "services/payouts.jsonnet",
+        "+ service.postgres('payouts')",
+        "+ service.postgres('payouts') + service.postgres('payouts')",
+    );
+
+    /// What a compilation found, in full: every diagnostic, and every entity with its value,
+    /// typed fields and references.
+    fn found(compilation: &Compilation) -> (String, Vec<String>) {
+        let registry = &compilation.graph.as_ref().unwrap().registry;
+        let entities = registry
+            .entities
+            .iter()
+            .map(|(id, record)| {
+                format!(
+                    "{id} {} {} {:?} {:?}",
+                    record.json, record.clean, record.entity, record.references
+                )
+            })
+            .collect();
+        (format!("{:?}", compilation.diagnostics()), entities)
+    }
+
+    /// Taking entities from another compilation of the same run changes nothing: not for an
+    /// entity whose value differs, nor one that the other found a problem with (a duplicate
+    /// database, which leaves it valid but is an error), nor one the other lacks.
+    #[test]
+    fn a_compilation_beside_another_finds_what_it_finds_alone() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("registry");
+        let sources = read_dir(&root).unwrap();
+        let head = Compilation::new(Arc::new(edited(
+            &sources,
+            &[
+                ("services/checkout.jsonnet", "tier=1", "tier=2"),
+                (
+                    "services/search.jsonnet",
+                    "service.new('search'",
+                    "service.new('searching'",
+                ),
+                DUPLICATE,
+            ],
+        )))
+        .unwrap();
+        assert!(!head.diagnostics().is_empty());
+        let base = || {
+            let edit = (
+                "services/ledger.jsonnet",
+                "service.new('ledger'",
+                "service.new('ledgers'",
+            );
+            Arc::new(edited(&sources, &[edit, DUPLICATE]))
+        };
+        let alone = Compilation::new(base()).unwrap();
+        let beside = Compilation::beside(base(), Some(&head)).unwrap();
+        let codes: Vec<_> = alone.diagnostics().iter().map(|found| found.code).collect();
+        assert!(
+            codes.contains(&crate::diagnostic::Code::DuplicateKey),
+            "{codes:?}"
+        );
+        assert_eq!(found(&beside), found(&alone));
+    }
 }

@@ -172,6 +172,10 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
+
     /// Takes every diagnostic of `other`, after this one's.
     pub(crate) fn append(&mut self, mut other: Sink) {
         self.diagnostics.append(&mut other.diagnostics);

@@ -12,6 +12,8 @@ pub(crate) struct Record {
     /// The SHA-256 of `json`: what the entity is, for telling whether a piece of emission
     /// that reads it renders what it rendered before.
     pub(crate) digest: [u8; 32],
+    /// Whether validating it found nothing to say, not even a warning.
+    pub(crate) clean: bool,
     pub(crate) entity: Entity,
     pub(crate) references: Vec<Reference>,
 }

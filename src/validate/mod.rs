@@ -39,10 +39,14 @@ pub(crate) fn settings(
     valid.then(|| Settings::deserialize(value).ok()).flatten()
 }
 
-/// Validates `evaluation`; `None` when the settings are unusable.
+/// Validates `evaluation`; `None` when the settings are unusable. An entity that `known` (a
+/// registry validated in this run, with the same schemas) holds with the very same value, and
+/// found nothing to say about, is taken from it as it is: validating it again would find the
+/// same, and say nothing.
 pub(crate) fn validate(
     evaluation: Evaluation,
     sources: &Sources,
+    known: Option<&Registry>,
     sink: &mut Sink,
 ) -> Option<Registry> {
     let schemas = Schemas::new();
@@ -62,14 +66,22 @@ pub(crate) fn validate(
         .collect();
     // Each entity on every core; what each found is taken in id order, as one pass would.
     let checked = crate::parallel::map(&evaluation.entities, &|(file, json)| {
-        let checked = entity(&schemas, file.file, &file.id, json, sources);
-        let digest = checked
-            .entity
-            .is_some()
-            .then(|| crate::emit::digest(json.as_bytes()));
+        let digest = crate::emit::digest(json.as_bytes());
+        let same = known
+            .and_then(|known| known.entities.get(&file.id))
+            .filter(|record| record.clean && record.digest == digest && record.json == *json);
+        let checked = match same {
+            Some(record) => Checked {
+                entity: Some(record.entity.clone()),
+                references: record.references.clone(),
+                diagnostics: Sink::default(),
+            },
+            None => entity(&schemas, file.file, &file.id, json, sources),
+        };
         (checked, digest)
     });
     for ((file, json), (checked, digest)) in evaluation.entities.into_iter().zip(checked) {
+        let clean = checked.diagnostics.is_empty();
         sink.append(checked.diagnostics);
         let references = checked.references;
         match checked.entity {
@@ -79,7 +91,8 @@ pub(crate) fn validate(
                     Record {
                         file: file.file,
                         json,
-                        digest: digest.unwrap_or_default(),
+                        digest,
+                        clean,
                         entity,
                         references,
                     },
