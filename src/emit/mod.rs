@@ -23,8 +23,7 @@ use crate::source::Sources;
 
 pub(crate) use self::blob::API_VERSION;
 pub(crate) use self::codeowners::{HEADER as CODEOWNERS_HEADER, owner};
-pub(crate) use self::piece::Keys;
-use self::piece::{Job, jobs, render};
+use self::piece::{Job, Keys, jobs, render};
 
 /// The record of what `build` wrote, so that it can remove exactly its own stale files.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -248,39 +247,32 @@ pub(crate) struct OutputSet {
     pub(crate) files: BTreeMap<String, OutputFile>,
 }
 
-/// What the manifest records of one file.
-struct Listed {
-    entities: BTreeSet<EntityId>,
-    sha256: String,
-    size: usize,
-}
-
 /// The manifest: every other file, the entities that shape it, and its SHA-256 and size, so
 /// that `build` removes a file only while it is still what a build wrote.
-fn render_manifest(files: &BTreeMap<String, Listed>) -> Vec<u8> {
+fn render_manifest(files: &[Known]) -> Vec<u8> {
     #[derive(Serialize)]
     struct Manifest<'a> {
         #[serde(rename = "apiVersion")]
         api_version: &'a str,
-        files: BTreeMap<&'a str, Entry<'a>>,
+        files: BTreeMap<&'a str, Entry>,
     }
     #[derive(Serialize)]
-    struct Entry<'a> {
+    struct Entry {
         entities: Vec<String>,
-        sha256: &'a str,
+        sha256: String,
         size: usize,
     }
     json(&Manifest {
         api_version: API_VERSION,
         files: files
             .iter()
-            .map(|(path, listed)| {
+            .map(|file| {
                 (
-                    path.as_str(),
+                    file.path.as_str(),
                     Entry {
-                        entities: listed.entities.iter().map(ToString::to_string).collect(),
-                        sha256: &listed.sha256,
-                        size: listed.size,
+                        entities: file.entities.iter().map(ToString::to_string).collect(),
+                        sha256: hex(&file.digest),
+                        size: file.size,
                     },
                 )
             })
@@ -397,8 +389,8 @@ pub(crate) trait Pieces: Sync {
     /// the output directory still holds exactly those files; each then counts as handed in.
     fn take(&self, name: &str, key: &[u8; 32]) -> Option<Vec<Known>>;
 
-    /// Records that the piece named `name`, of key `key`, rendered `part`.
-    fn remember(&self, name: &str, key: &[u8; 32], part: &OutputSet);
+    /// Records that the piece named `name`, of key `key`, rendered `files`.
+    fn remember(&self, name: &str, key: &[u8; 32], files: &[Known]);
 }
 
 /// What a piece rendered before tells of one of its files, without its bytes.
@@ -435,18 +427,8 @@ pub(crate) fn emit_each<E: Send>(
     pieces: Option<&dyn Pieces>,
     consume: &(dyn Fn(OutputSet) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
-    let listed = std::sync::Mutex::new(BTreeMap::new());
-    let list = |known: Vec<Known>| {
-        let known = known.into_iter().map(|file| {
-            let listed = Listed {
-                entities: file.entities,
-                sha256: hex(&file.digest),
-                size: file.size,
-            };
-            (file.path, listed)
-        });
-        listed.lock().expect("no emitter panics").extend(known);
-    };
+    let listed = std::sync::Mutex::new(Vec::new());
+    let list = |known: Vec<Known>| listed.lock().expect("no emitter panics").extend(known);
     let keys = pieces.map(|_| Keys::new(graph));
     on_every_core(&jobs(graph), &|job| {
         let name = format!("{job:?}");
@@ -458,10 +440,11 @@ pub(crate) fn emit_each<E: Send>(
             return Ok(());
         }
         let part = render(graph, job);
+        let known = Known::of(&part);
         if let (Some(pieces), Some(key)) = (pieces, &key) {
-            pieces.remember(&name, key, &part);
+            pieces.remember(&name, key, &known);
         }
-        list(Known::of(&part));
+        list(known);
         consume(part)
     })?;
     let listed = listed.into_inner().expect("no emitter panics");

@@ -144,7 +144,7 @@ fn reads(graph: &Graph, job: &Job) -> Reads {
 }
 
 /// The digests a piece's key is made of, taken once per graph.
-pub(crate) struct Keys<'g> {
+pub(super) struct Keys<'g> {
     graph: &'g Graph,
     /// The tool's build and the settings.
     base: [u8; 32],
@@ -155,7 +155,7 @@ pub(crate) struct Keys<'g> {
 }
 
 impl<'g> Keys<'g> {
-    pub(crate) fn new(graph: &'g Graph) -> Self {
+    pub(super) fn new(graph: &'g Graph) -> Self {
         let mut base = Hasher::default();
         base.field(crate::cache::build().as_bytes());
         base.field(&graph.registry.settings_digest);

@@ -13,7 +13,7 @@ use strum::IntoEnumIterator as _;
 use super::Comparison;
 use crate::cache::Cache;
 use crate::codec::{Decoder, Encoder, malformed};
-use crate::emit::{Known, OutputSet};
+use crate::emit::Known;
 use crate::model::{EntityId, Kind};
 
 /// The pieces rendered before, for one run.
@@ -50,9 +50,8 @@ impl crate::emit::Pieces for Recall<'_> {
         comparison.known(&known).then_some(known)
     }
 
-    fn remember(&self, name: &str, key: &[u8; 32], part: &OutputSet) {
-        self.cache
-            .write(&cache_name(name), &encode(key, &Known::of(part)));
+    fn remember(&self, name: &str, key: &[u8; 32], files: &[Known]) {
+        self.cache.write(&cache_name(name), &encode(key, files));
     }
 }
 

@@ -91,6 +91,21 @@ fn same_everywhere(test: &Test, home: &Path) -> String {
     warnings
 }
 
+/// Runs `check` with this user's cache, asserting that it ends as `check --no-cache` does,
+/// with problems found.
+fn drift_as_without(test: &Test, home: &Path) -> Output {
+    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
+    assert_eq!(expected.status, 1, "{}", expected.report());
+    let output = cached(test, home, &["check"]);
+    assert_eq!(
+        (output.status, &output.stdout),
+        (1, &expected.stdout),
+        "{}",
+        output.report()
+    );
+    output
+}
+
 /// Replaces `old` with `new` in the registry's file `file`.
 fn edit(test: &Test, file: &str, old: &str, new: &str) {
     let path = test.path().join("registry").join(file);
@@ -300,15 +315,7 @@ fn a_generated_file_changed_by_hand_is_found_whatever_the_index_holds() {
         .unwrap()
         .set_modified(before.modified().unwrap())
         .unwrap();
-    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
-    assert_eq!(expected.status, 1, "{}", expected.report());
-    let output = cached(&test, home, &["check"]);
-    assert_eq!(
-        (output.status, &output.stdout),
-        (1, &expected.stdout),
-        "{}",
-        output.report()
-    );
+    let output = drift_as_without(&test, home);
     assert!(
         output.stdout.contains("registry.json"),
         "{}",
@@ -487,15 +494,7 @@ fn an_edit_renders_only_the_pieces_it_reaches_and_drift_elsewhere_is_still_found
         "a research prototype",
         "a prototype",
     );
-    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
-    assert_eq!(expected.status, 1, "{}", expected.report());
-    let output = cached(&test, home, &["check"]);
-    assert_eq!(
-        (output.status, &output.stdout),
-        (1, &expected.stdout),
-        "{}",
-        output.report()
-    );
+    drift_as_without(&test, home);
     let after = pieces(&test);
     let rendered: Vec<&String> = after
         .iter()
@@ -520,14 +519,7 @@ fn an_edit_renders_only_the_pieces_it_reaches_and_drift_elsewhere_is_still_found
         .join("generated/terraform/teams.auto.tfvars.json");
     let content = std::fs::read_to_string(&teams).unwrap();
     std::fs::write(&teams, content.replacen("\"teams\"", "\"Teams\"", 1)).unwrap();
-    let expected = registry(test.path()).args(["--no-cache", "check"]).output();
-    let output = cached(&test, home, &["check"]);
-    assert_eq!(
-        (output.status, &output.stdout),
-        (1, &expected.stdout),
-        "{}",
-        output.report()
-    );
+    let output = drift_as_without(&test, home);
     assert!(
         output.stdout.contains("teams.auto.tfvars.json"),
         "{}",
